@@ -1,0 +1,57 @@
+"""The data-rights self-service portal."""
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from portal.config import ROOT, load_config
+from portal.content import category_keys
+from portal.extensions import csrf, db, limiter, migrate
+from portal.security import init_security
+from portal.workflow import load_workflow
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(instance=ROOT / "instance"))
+    app.config.update(overrides or {})
+
+    # A bad workflow definition stops the app here, naming the file, key and problem.
+    app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    WTFormsHelpers(app)
+    init_security(app)
+
+    from portal import template_helpers
+    from portal.cli import register_cli
+    from portal.errors import register_errors
+    from portal.public import public
+
+    template_helpers.init_app(app)
+    app.register_blueprint(public)
+    register_errors(app)
+    register_cli(app)
+    return app

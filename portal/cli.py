@@ -1,0 +1,117 @@
+"""Command-line tools: `flask --app portal deadline|worker|sweep`."""
+
+import sys
+import time
+from datetime import date
+
+import click
+from flask import Flask
+
+from portal.deadlines import Pause, compute_deadline
+from portal.deadlines.calendar import now_utc, received_date
+from portal.domain.drafts import purge_stale_drafts
+from portal.domain.sweep import sweep
+from portal.extensions import db
+from portal.notify.dispatch import dispatch
+from portal.runtime import definition, sender, working_calendar
+
+
+def _parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        click.echo(
+            f"Error: {what} must be a real date in the form YYYY-MM-DD, not {value!r}", err=True
+        )
+        sys.exit(2)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("deadline")
+    @click.argument("received")
+    @click.option(
+        "--right",
+        type=click.Choice(["access", "rectification", "restriction", "objection"]),
+        default="access",
+        show_default=True,
+    )
+    @click.option(
+        "--pause",
+        nargs=2,
+        multiple=True,
+        metavar="ASKED ANSWERED",
+        help="A clarification pause, both dates inclusive (repeatable).",
+    )
+    @click.option("--evidence", metavar="DATE", help="Date requested ID or authority arrived.")
+    @click.option("--extended", is_flag=True, help="Apply the two-month extension.")
+    @click.option("--explain", is_flag=True, help="Print each step of the reasoning.")
+    def deadline_command(received, right, pause, evidence, extended, explain):
+        """Print the due date of a request received on RECEIVED (YYYY-MM-DD)."""
+        received_on = _parse_date(received, "RECEIVED")
+        start = max(received_on, _parse_date(evidence, "--evidence")) if evidence else received_on
+        pauses = []
+        for asked, answered in pause:
+            a, b = _parse_date(asked, "--pause ASKED"), _parse_date(answered, "--pause ANSWERED")
+            if b < a:
+                click.echo("Error: a pause cannot be answered before it was asked", err=True)
+                sys.exit(2)
+            pauses.append(Pause(a, b))
+        result = compute_deadline(
+            start,
+            right=right,
+            working=working_calendar(),
+            received=received_on,
+            pauses=pauses,
+            extended=extended,
+        )
+        if explain:
+            for step in result.steps:
+                click.echo(step)
+            if not extended:
+                click.echo(
+                    f"An extension must be notified by {result.first_month_due.isoformat()}."
+                )
+        click.echo(result.due.isoformat())
+
+    @app.cli.command("sweep")
+    @click.option("--once", is_flag=True, help="Run one sweep and exit.")
+    def sweep_command(once):
+        """Reminders, overdue flags and escalations for every running clock."""
+        while True:
+            report = _sweep_once(app)
+            click.echo(
+                f"sweep: {report.reminders} reminder(s), {report.escalations} escalation(s), "
+                f"{report.flagged_overdue} newly overdue"
+            )
+            if once:
+                return
+            time.sleep(3600)
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Send everything due, sweep once, and exit.")
+    @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+    def worker_command(once, interval):
+        """Send queued messages, and sweep the clocks every hour."""
+        last_sweep = 0.0
+        while True:
+            sent = dispatch(db.session, definition(), sender(), now_utc)
+            if sent:
+                click.echo(f"worker: attempted {sent} message(s)")
+            if time.monotonic() - last_sweep > 3600 or once:
+                _sweep_once(app)
+                last_sweep = time.monotonic()
+            if once:
+                return
+            time.sleep(interval)
+
+
+def _sweep_once(app):
+    now = now_utc()
+    purge_stale_drafts(db.session, now)
+    return sweep(
+        db.session,
+        definition(),
+        received_date(now),
+        working_calendar(),
+        app.config["REMINDER_WORKING_DAYS"],
+    )

@@ -1,0 +1,92 @@
+"""Configuration from environment variables, with safe embedded defaults for local use."""
+
+import os
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _dev_secret(instance: Path) -> str:
+    # Development only: a random key kept in instance/ so sessions survive a restart.
+    path = instance / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(env, instance: Path) -> str:
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _dates(value: str) -> frozenset[date]:
+    try:
+        return frozenset(date.fromisoformat(v.strip()) for v in value.split(",") if v.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"EXTRA_NON_WORKING_DAYS must be ISO dates, comma separated: {exc}"
+        ) from exc
+
+
+def _ints(name: str, value: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be whole numbers, comma separated") from exc
+
+
+def load_config(env=None, instance: Path | None = None) -> dict:
+    env = os.environ if env is None else env
+    instance = instance or ROOT / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    production = env.get("PORTAL_ENV", "development") == "production"
+    secret = env.get("SECRET_KEY")
+    if production and (not secret or len(secret) < 32):
+        raise ConfigError(
+            "SECRET_KEY must be set (32 characters or more) when PORTAL_ENV=production"
+        )
+    return {
+        "PORTAL_ENV": env.get("PORTAL_ENV", "development"),
+        "PRODUCTION": production,
+        "SECRET_KEY": secret or _dev_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WORKFLOW_DIR": env.get("WORKFLOW_DIR", str(ROOT / "workflows")),
+        "NOTIFY_API_KEY": env.get("NOTIFY_API_KEY") or None,
+        "NOTIFY_BASE_URL": env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "COUNCIL_NAME": env.get("COUNCIL_NAME", "London Borough of Camden"),
+        "SERVICE_NAME": env.get("SERVICE_NAME", "Ask for or correct your family support records"),
+        "COUNCIL_PHONE": env.get("COUNCIL_PHONE", "020 7974 4444"),
+        "COUNCIL_EMAIL": env.get("COUNCIL_EMAIL", "dpo@camden.gov.uk"),
+        "COUNCIL_ADDRESS": env.get(
+            "COUNCIL_ADDRESS", "London Borough of Camden, Judd Street, London, WC1H 9JE"
+        ),
+        "EXTRA_NON_WORKING_DAYS": _dates(env.get("EXTRA_NON_WORKING_DAYS", "")),
+        "TASK_TARGET_WORKING_DAYS": int(env.get("TASK_TARGET_WORKING_DAYS", "5")),
+        "REMINDER_WORKING_DAYS": _ints(
+            "REMINDER_WORKING_DAYS", env.get("REMINDER_WORKING_DAYS", "5,2")
+        ),
+        # Notify's test numbers (07700 900xxx) are not real numbers to `phonenumbers`.
+        "ALLOW_TEST_PHONE_NUMBERS": not production,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,  # a 10 MB upload plus the form around it
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "portal_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }

@@ -1,0 +1,28 @@
+"""The statutory calendar: dates in, dates out. No Flask, no database, no clock of its own."""
+
+from portal.deadlines.calendar import (
+    REGIME_CHANGE,
+    Pause,
+    WorkingCalendar,
+    add_months,
+    clock_start,
+    complaint_acknowledgement_due,
+    is_legacy_regime,
+    paused_days,
+    received_date,
+)
+from portal.deadlines.due import Deadline, compute_deadline
+
+__all__ = [
+    "REGIME_CHANGE",
+    "Deadline",
+    "Pause",
+    "WorkingCalendar",
+    "add_months",
+    "clock_start",
+    "complaint_acknowledgement_due",
+    "compute_deadline",
+    "is_legacy_regime",
+    "paused_days",
+    "received_date",
+]

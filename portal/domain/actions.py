@@ -1,0 +1,121 @@
+"""Applying a workflow action to a stored request: the engine decides, this writes the state,
+clock rows, tasks, audit event and outbox rows in one transaction."""
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from portal.deadlines import WorkingCalendar
+from portal.domain import DomainError
+from portal.domain.clock import deadline_of
+from portal.domain.outbox import queue, requester_recipients
+from portal.domain.requests import facts_for
+from portal.models import AuditEvent, ClockEvent, DataRequest, ServiceTask
+from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
+
+
+class StaleRequest(DomainError):
+    pass
+
+
+def _clock_date(decision, today: date) -> date:
+    if decision.clock == "restart" and decision.fields.get("evidence_date"):
+        value = decision.fields["evidence_date"]
+        day = value if isinstance(value, date) else date.fromisoformat(value)
+        if day > today:
+            raise DomainError("The date evidence was received cannot be in the future.")
+        return day
+    return today
+
+
+def apply_action(
+    session: Session,
+    definition: WorkflowDefinition,
+    request: DataRequest,
+    action: str,
+    actor: Actor,
+    today: date,
+    working: WorkingCalendar,
+    fields: dict | None = None,
+    expected_version: int | None = None,
+    task_target_working_days: int = 5,
+) -> DataRequest:
+    if expected_version is not None and request.version != expected_version:
+        raise StaleRequest(
+            "Someone else changed this request while you were looking at it. "
+            "Check the latest details and try again."
+        )
+    before = deadline_of(request, definition, working, today)
+    facts = facts_for(request, today, before.first_month_due if before else None)
+    decision = decide(definition, facts, action, actor, today, fields)
+    if isinstance(decision, Refusal):
+        raise DomainError(decision.reason)
+    try:
+        _apply(
+            session, definition, request, decision, actor, today, working, task_target_working_days
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return request
+
+
+def _apply(session, definition, request, decision, actor, today, working, target_days):
+    request.state = decision.to_state
+    if decision.clock:
+        session.add(
+            ClockEvent(
+                request_id=request.id, kind=decision.clock, on_date=_clock_date(decision, today)
+            )
+        )
+        session.flush()
+        session.refresh(request, ["clock_events"])
+    deadline = deadline_of(request, definition, working, today)
+    request.due_date = deadline.due if deadline else None
+    request.overdue = bool(request.due_date and today > request.due_date)
+    if decision.creates_tasks:
+        services = decision.fields["services"]
+        services = [services] if isinstance(services, str) else list(services)
+        unknown = [s for s in services if s not in definition.routing.services]
+        if unknown:
+            raise DomainError(f"Unknown service: {', '.join(unknown)}.")
+        target = working.add_working_days(request.due_date, -target_days)
+        for code in services:
+            session.add(ServiceTask(request_id=request.id, service=code, target_date=target))
+            svc = definition.routing.services[code]
+            queue(
+                session,
+                definition,
+                "staff_task_assigned",
+                [("email", svc.email)],
+                {
+                    "reference": request.reference,
+                    "service": svc.name,
+                    "target_date": f"{target:%-d %B %Y}",
+                },
+                request,
+            )
+    if "outcome" in decision.fields:
+        request.outcome = decision.fields["outcome"]
+    session.add(
+        AuditEvent(
+            request_id=request.id,
+            actor=f"{actor.role}:{actor.id}" if actor.id is not None else actor.role,
+            action=decision.action,
+            from_state=decision.from_state,
+            to_state=decision.to_state,
+            detail={
+                k: v if isinstance(v, str | list) else str(v) for k, v in decision.fields.items()
+            },
+        )
+    )
+    personalisation = {
+        "reference": request.reference,
+        "reason": decision.fields.get("reason", ""),
+        "question": decision.fields.get("question", ""),
+        "due_date": f"{request.due_date:%-d %B %Y}" if request.due_date else "",
+    }
+    for key in decision.messages:
+        queue(session, definition, key, requester_recipients(request), personalisation, request)
+    session.flush()

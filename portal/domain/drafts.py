@@ -1,0 +1,99 @@
+"""A resident's answers in progress, kept server-side."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.models import Draft, Upload, VerificationCode
+
+DRAFT_LIFETIME = timedelta(hours=24)
+
+
+def new_draft(session: Session, now: datetime) -> Draft:
+    draft = Draft(id=secrets.token_urlsafe(32), answers={}, created_at=now, updated_at=now)
+    session.add(draft)
+    session.commit()
+    return draft
+
+
+def find_draft(session: Session, draft_id: str | None, now: datetime) -> Draft | None:
+    if not draft_id:
+        return None
+    draft = session.get(Draft, draft_id)
+    if draft is None or _as_aware(draft.updated_at) < now - DRAFT_LIFETIME:
+        return None
+    return draft
+
+
+def _as_aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def save_answers(
+    session: Session,
+    draft: Draft,
+    step: str,
+    data: dict,
+    now: datetime,
+    upload: tuple[bytes, str, str, str] | None = None,
+) -> None:
+    """Store one page's answers (and its file, if one was uploaded) in one transaction.
+    `upload` is (content, extension, original filename, purpose)."""
+    answers = dict(draft.answers or {})
+    if upload is not None:
+        content, extension, filename, purpose = upload
+        for old in session.scalars(
+            select(Upload).where(Upload.draft_id == draft.id, Upload.purpose == purpose)
+        ):
+            session.delete(old)
+        row = Upload(
+            draft_id=draft.id,
+            purpose=purpose,
+            filename=_safe_filename(filename, extension),
+            content_type={"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[
+                extension
+            ],
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        data = {**data, "upload_id": row.id, "filename": row.filename}
+    elif step in answers and "upload_id" in answers[step]:
+        data = {**data, **{k: answers[step][k] for k in ("upload_id", "filename")}}
+    answers[step] = data
+    if step == "contact-details" and draft.verified_contact:
+        draft.verified_contact = None if _contact_changed(draft, data) else draft.verified_contact
+    draft.answers = answers
+    draft.updated_at = now
+    session.commit()
+
+
+def _contact_changed(draft: Draft, data: dict) -> bool:
+    return draft.verified_contact not in (data.get("email"), data.get("mobile"))
+
+
+def _safe_filename(name: str, extension: str) -> str:
+    stem = "".join(c for c in (name or "").rsplit(".", 1)[0] if c.isalnum() or c in " -_")[:100]
+    return f"{stem.strip() or 'upload'}.{extension}"
+
+
+def purge_stale_drafts(session: Session, now: datetime) -> int:
+    """Unsubmitted answers are personal data we have no reason to keep: delete them a day on."""
+    cutoff = now - DRAFT_LIFETIME
+    stale = select(Draft.id).where(Draft.request_id.is_(None), Draft.updated_at < cutoff)
+    ids = list(session.scalars(stale))
+    if ids:
+        session.execute(delete(VerificationCode).where(VerificationCode.draft_id.in_(ids)))
+        session.execute(delete(Upload).where(Upload.draft_id.in_(ids), Upload.request_id.is_(None)))
+        session.execute(delete(Draft).where(Draft.id.in_(ids)))
+    session.commit()
+    return len(ids)

@@ -1,0 +1,61 @@
+"""Writing messages to the outbox, inside the caller's transaction. The worker sends them."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import DataRequest, OutboxMessage
+from portal.workflow.definition import WorkflowDefinition
+
+
+def requester_recipients(request: DataRequest) -> list[tuple[str, str]]:
+    """The requester's chosen channels: (channel, recipient) pairs."""
+    person = request.person("requester") or request.person("subject")
+    method = person.contact_by
+    out = []
+    if method in ("email", "both") and person.email:
+        out.append(("email", person.email))
+    if method in ("sms", "both") and person.phone:
+        out.append(("sms", person.phone))
+    if method == "post":
+        out.append(
+            ("letter", "\n".join([person.full_name, person.address or "", person.postcode or ""]))
+        )
+    return out
+
+
+def queue(
+    session: Session,
+    definition: WorkflowDefinition,
+    key: str,
+    recipients: list[tuple[str, str]],
+    personalisation: dict,
+    request: DataRequest | None = None,
+    dedupe_key: str | None = None,
+) -> list[OutboxMessage]:
+    """Add one outbox row per recipient on a channel the message has. With a dedupe_key, a
+    message already queued under that key is not queued again."""
+    message = definition.messages[key]
+    missing = set(message.personalisation) - set(personalisation)
+    if missing:
+        raise ValueError(f"message {key} needs {', '.join(sorted(missing))}")
+    rows = []
+    for index, (channel, recipient) in enumerate(recipients):
+        if channel not in message.channels:
+            continue
+        dedupe = f"{dedupe_key}:{index}" if dedupe_key else None
+        if dedupe and session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe)
+        ):
+            continue
+        row = OutboxMessage(
+            request_id=request.id if request is not None else None,
+            message_key=key,
+            channel=channel,
+            recipient=recipient,
+            personalisation={k: str(personalisation[k]) for k in message.personalisation},
+            dedupe_key=dedupe,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows

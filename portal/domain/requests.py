@@ -1,0 +1,179 @@
+"""Submitting a request: everything stored and the workflow started, in one transaction."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.deadlines import WorkingCalendar, received_date
+from portal.domain import DomainError
+from portal.domain import answers as read
+from portal.domain.clock import deadline_of
+from portal.domain.outbox import queue, requester_recipients
+from portal.domain.references import new_reference
+from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, Person, Upload
+from portal.workflow import RequestFacts, WorkflowDefinition, start_state
+
+RIGHT_LABELS = {
+    "access": "a copy of your information",
+    "rectification": "your information to be corrected or completed",
+    "restriction": "us to limit how we use your information",
+    "objection": "us to stop using your information (objection)",
+}
+
+
+def facts_for(request: DataRequest, today: date, first_month_due=None) -> RequestFacts:
+    subject = request.person("subject")
+    age = read.age_on(subject.date_of_birth, today) if subject and subject.date_of_birth else None
+    return RequestFacts(
+        state=request.state,
+        right=request.data_right,
+        subject_relation=request.subject_relation,
+        subject_age=age,
+        extended=any(e.kind == "extend" for e in request.clock_events),
+        first_month_due=first_month_due,
+        tasks_total=len(request.tasks),
+        tasks_open=sum(1 for t in request.tasks if t.status == "open"),
+        routed_services=frozenset(t.service for t in request.tasks),
+    )
+
+
+def _people(answers: dict) -> list[Person]:
+    details = answers.get("details", {})
+    address = answers.get("address", {})
+    numbers = answers.get("numbers", {})
+    contact_method = answers.get("contact-method", {}).get("method")
+    contact = answers.get("contact-details", {})
+    dob = details.get("date_of_birth")
+    subject = Person(
+        role="subject",
+        full_name=details["full_name"],
+        other_names=details.get("other_names") or None,
+        date_of_birth=date.fromisoformat(dob) if dob else None,
+        address=address.get("address"),
+        postcode=address.get("postcode"),
+        unique_pupil_number=numbers.get("unique_pupil_number") or None,
+        nhs_number=numbers.get("nhs_number") or None,
+    )
+    contact_fields = {
+        "email": contact.get("email") or None,
+        "phone": contact.get("mobile") or None,
+        "contact_by": contact_method,
+    }
+    if read.relation(answers) == "self":
+        for key, value in contact_fields.items():
+            setattr(subject, key, value)
+        if contact_method == "post":
+            subject.address, subject.postcode = contact.get("address"), contact.get("postcode")
+        return [subject]
+    requester_answers = answers.get("requester", {})
+    requester = Person(
+        role="requester",
+        full_name=requester_answers["full_name"],
+        relationship_to_subject=requester_answers.get("relationship"),
+        organisation=answers.get("representative", {}).get("organisation") or None,
+        address=contact.get("address"),
+        postcode=contact.get("postcode"),
+        **contact_fields,
+    )
+    return [subject, requester]
+
+
+def _request_answers(answers: dict) -> dict:
+    """The right's own answers, and how a representative acts, kept as given."""
+    prefixes = ("access-", "rectification-", "restriction-", "objection-", "representative")
+    keep = {name: page for name, page in answers.items() if name.startswith(prefixes)}
+    keep["who"] = read.who(answers)
+    return keep
+
+
+def submit_request(
+    session: Session,
+    definition: WorkflowDefinition,
+    draft: Draft,
+    answers: dict,
+    now: datetime,
+    working: WorkingCalendar,
+    channel: str = "online",
+) -> DataRequest:
+    """Store the request, its people, answers and uploads, start its workflow and queue the
+    acknowledgement, all in one transaction. `answers` are the draft's answers to the pages
+    that apply. Submitting the same draft again returns the request already made."""
+    if draft.request_id:
+        return session.get(DataRequest, draft.request_id)
+    today = received_date(now)
+    for needed in ("right", "who", "details", "contact-method", "contact-details"):
+        if needed not in answers:
+            raise DomainError("Some questions have not been answered.")
+    destination = read.contact_destination(answers)
+    if destination is None or draft.verified_contact != destination[1]:
+        raise DomainError("Confirm your email address or mobile number first.")
+    try:
+        request = _create(session, definition, draft, answers, now, today, working, channel)
+        session.commit()
+    except IntegrityError:
+        # The same draft submitted twice at once: the other submission won.
+        session.rollback()
+        existing = session.scalar(select(DataRequest).where(DataRequest.submission_key == draft.id))
+        if existing is None:
+            raise
+        return existing
+    return request
+
+
+def _create(session, definition, draft, answers, now, today, working, channel) -> DataRequest:
+    right = read.right(answers)
+    request = DataRequest(
+        reference=new_reference(),
+        submission_key=draft.id,
+        data_right=right,
+        subject_relation=read.relation(answers),
+        channel=channel,
+        state="triage",
+        received_at=now,
+        received_date=today,
+        owner_team=definition.routing.triage_team,
+        answers=_request_answers(answers),
+        created_at=now,
+    )
+    request.people = _people(answers)
+    session.add(request)
+    session.flush()
+    session.execute(
+        update(Upload)
+        .where(Upload.draft_id == draft.id, Upload.id.in_(read.upload_ids(answers)))
+        .values(request_id=request.id)
+    )
+    start_workflow(session, definition, request, today, working, actor="requester")
+    draft.request_id = request.id
+    return request
+
+
+def start_workflow(session, definition, request, today, working, actor: str) -> None:
+    """Put a new request in its first state, start the clock, audit it and queue the
+    acknowledgement (inside the caller's transaction)."""
+    request.state = start_state(definition, facts_for(request, today), today)
+    session.add(ClockEvent(request_id=request.id, kind=definition.start.clock, on_date=today))
+    session.flush()
+    session.refresh(request, ["clock_events"])
+    deadline = deadline_of(request, definition, working, today)
+    request.due_date = deadline.due if deadline else None
+    request.legacy_regime = bool(deadline and deadline.legacy)
+    session.add(
+        AuditEvent(
+            request_id=request.id,
+            actor=actor,
+            action="submit",
+            from_state=None,
+            to_state=request.state,
+            detail={"channel": request.channel, "received": today.isoformat()},
+        )
+    )
+    personalisation = {
+        "reference": request.reference,
+        "right": RIGHT_LABELS[request.data_right],
+        "due_date": f"{request.due_date:%-d %B %Y}" if request.due_date else "",
+    }
+    for key in definition.start.messages:
+        queue(session, definition, key, requester_recipients(request), personalisation, request)

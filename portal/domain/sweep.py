@@ -1,0 +1,100 @@
+"""The scheduled sweep over the statutory clocks: reminders before the due date, and the overdue
+flag with an escalation to the DPO. Safe to run any number of times: each message has a dedupe
+key, so nothing is sent twice."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.deadlines import WorkingCalendar
+from portal.domain.outbox import queue
+from portal.models import AuditEvent, DataRequest
+from portal.workflow import WorkflowDefinition
+
+
+@dataclass
+class SweepReport:
+    reminders: int = 0
+    escalations: int = 0
+    flagged_overdue: int = 0
+
+
+def _running_states(definition: WorkflowDefinition) -> list[str]:
+    return [name for name, s in definition.states.items() if s.clock == "running"]
+
+
+def _staff_recipients(definition, request) -> list[tuple[str, str]]:
+    routing = definition.routing
+    open_services = [t.service for t in request.tasks if t.status == "open"]
+    if open_services:
+        return [("email", routing.services[s].email) for s in open_services]
+    return [("email", routing.team_emails[routing.triage_team])]
+
+
+def sweep(
+    session: Session,
+    definition: WorkflowDefinition,
+    today: date,
+    working: WorkingCalendar,
+    reminder_days: tuple[int, ...] = (5, 2),
+) -> SweepReport:
+    report = SweepReport()
+    requests = session.scalars(
+        select(DataRequest).where(
+            DataRequest.state.in_(_running_states(definition)), DataRequest.due_date.is_not(None)
+        )
+    )
+    dpo = [("email", definition.routing.team_emails[definition.routing.triage_team])]
+    for request in requests:
+        due = request.due_date
+        due_text = f"{due:%-d %B %Y}"
+        if today > due:
+            if not request.overdue:
+                request.overdue = True
+                report.flagged_overdue += 1
+                session.add(
+                    AuditEvent(
+                        request_id=request.id,
+                        actor="system",
+                        action="flag_overdue",
+                        from_state=request.state,
+                        to_state=request.state,
+                        detail={"due": due.isoformat()},
+                    )
+                )
+            if working.is_working_day(today):
+                report.escalations += len(
+                    queue(
+                        session,
+                        definition,
+                        "staff_overdue",
+                        dpo,
+                        {"reference": request.reference, "due_date": due_text},
+                        request,
+                        dedupe_key=f"overdue:{request.id}:{due.isoformat()}",
+                    )
+                )
+            continue
+        left = working.working_days_between(today, due)
+        crossed = [n for n in reminder_days if left <= n]
+        if crossed:
+            threshold = min(crossed)
+            report.reminders += len(
+                queue(
+                    session,
+                    definition,
+                    "staff_reminder",
+                    _staff_recipients(definition, request),
+                    {
+                        "reference": request.reference,
+                        "due_date": due_text,
+                        "working_days_left": left,
+                    },
+                    request,
+                    dedupe_key=f"reminder:{request.id}:{due.isoformat()}:{threshold}",
+                )
+            )
+    session.commit()
+    return report

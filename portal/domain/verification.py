@@ -1,0 +1,101 @@
+"""One-time codes that prove a resident controls the email address or mobile they gave."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.domain import DomainError
+from portal.domain.outbox import queue
+from portal.models import Draft, VerificationCode
+from portal.workflow.definition import WorkflowDefinition
+
+CODE_LIFETIME = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+MAX_CODES_PER_HOUR = 5
+
+
+class CodeResult(Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    NO_CODE = "no_code"
+
+
+def _hash(secret: str, draft_id: str, code: str) -> str:
+    return hmac.new(secret.encode(), f"{draft_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def send_code(
+    session: Session,
+    definition: WorkflowDefinition,
+    draft: Draft,
+    channel: str,
+    destination: str,
+    now: datetime,
+    secret: str,
+) -> VerificationCode:
+    """Make a new code (older ones stop working) and queue it for sending, in one transaction."""
+    recent = session.scalar(
+        select(func.count(VerificationCode.id)).where(
+            VerificationCode.draft_id == draft.id,
+            VerificationCode.created_at > now - timedelta(hours=1),
+        )
+    )
+    if recent >= MAX_CODES_PER_HOUR:
+        raise DomainError("You have asked for too many codes. Wait an hour and try again.")
+    for old in session.scalars(
+        select(VerificationCode).where(
+            VerificationCode.draft_id == draft.id, VerificationCode.used_at.is_(None)
+        )
+    ):
+        old.used_at = now
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    row = VerificationCode(
+        draft_id=draft.id,
+        channel=channel,
+        destination=destination,
+        code_hash=_hash(secret, draft.id, code),
+        expires_at=now + CODE_LIFETIME,
+        created_at=now,
+    )
+    session.add(row)
+    queue(session, definition, "verification_code", [(channel, destination)], {"code": code})
+    session.commit()
+    return row
+
+
+def latest_code(session: Session, draft: Draft) -> VerificationCode | None:
+    return session.scalar(
+        select(VerificationCode)
+        .where(VerificationCode.draft_id == draft.id)
+        .order_by(VerificationCode.id.desc())
+        .limit(1)
+    )
+
+
+def check_code(session: Session, draft: Draft, code: str, now: datetime, secret: str) -> CodeResult:
+    row = latest_code(session, draft)
+    if row is None or (row.used_at is not None and row.attempts < MAX_ATTEMPTS):
+        return CodeResult.NO_CODE
+    if row.attempts >= MAX_ATTEMPTS:
+        return CodeResult.TOO_MANY_ATTEMPTS
+    if _aware(row.expires_at) < now:
+        return CodeResult.EXPIRED
+    row.attempts += 1
+    if hmac.compare_digest(row.code_hash, _hash(secret, draft.id, code)):
+        row.used_at = now
+        draft.verified_contact = row.destination
+        session.commit()
+        return CodeResult.OK
+    session.commit()
+    return CodeResult.TOO_MANY_ATTEMPTS if row.attempts >= MAX_ATTEMPTS else CodeResult.WRONG

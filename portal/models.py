@@ -1,0 +1,245 @@
+"""SQLAlchemy 2 models. Statuses are constrained in the database as well as in code."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from portal.deadlines.calendar import now_utc
+
+RIGHTS = ("access", "rectification", "restriction", "objection")
+RELATIONS = ("self", "child", "represented")
+CLOCK_KINDS = ("start", "restart", "pause", "resume", "extend", "stop")
+OUTBOX_STATUSES = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "permanent-failure",
+    "temporary-failure",
+    "technical-failure",
+    "failed",
+)
+TASK_STATUSES = ("open", "data_found", "no_data")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _timestamp(**kwargs):
+    # Always timezone-aware, stored as UTC.
+    return mapped_column(DateTime(timezone=True), **kwargs)
+
+
+class DataRequest(Base):
+    __tablename__ = "data_request"
+    __table_args__ = (
+        CheckConstraint(_in("data_right", RIGHTS), name="ck_request_right"),
+        CheckConstraint(_in("subject_relation", RELATIONS), name="ck_request_relation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    # One submission makes one request: a double click or a resubmitted page finds this row.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    data_right: Mapped[str] = mapped_column(String(20))
+    subject_relation: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20), default="online")
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    received_at: Mapped[datetime] = _timestamp()
+    received_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    legacy_regime: Mapped[bool] = mapped_column(default=False)
+    overdue: Mapped[bool] = mapped_column(default=False)
+    owner_team: Mapped[str] = mapped_column(String(40))
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+    people: Mapped[list["Person"]] = relationship(back_populates="request", order_by="Person.id")
+    uploads: Mapped[list["Upload"]] = relationship(back_populates="request")
+    clock_events: Mapped[list["ClockEvent"]] = relationship(order_by="ClockEvent.id")
+    tasks: Mapped[list["ServiceTask"]] = relationship(order_by="ServiceTask.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def person(self, role: str) -> "Person | None":
+        return next((p for p in self.people if p.role == role), None)
+
+
+class Person(Base):
+    """Someone in a request: the subject (whom the data is about) and, when different, the
+    requester (a parent or representative)."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint(_in("role", ("subject", "requester")), name="ck_person_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(200))
+    other_names: Mapped[str | None] = mapped_column(String(500))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    unique_pupil_number: Mapped[str | None] = mapped_column(String(13))
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    relationship_to_subject: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    contact_by: Mapped[str | None] = mapped_column(String(20))
+
+    request: Mapped[DataRequest] = relationship(back_populates="people")
+
+
+class Draft(Base):
+    """A resident's answers while they go through the question pages, kept server-side; the
+    session cookie holds only this row's random id."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    verified_contact: Mapped[str | None] = mapped_column(String(320))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"))
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    updated_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+
+class Upload(Base):
+    __tablename__ = "upload"
+    __table_args__ = (
+        CheckConstraint(_in("purpose", ("authority", "supporting")), name="ck_upload_purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[str | None] = mapped_column(ForeignKey("draft.id", ondelete="SET NULL"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+    request: Mapped[DataRequest | None] = relationship(back_populates="uploads")
+
+
+class VerificationCode(Base):
+    __tablename__ = "verification_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[str] = mapped_column(ForeignKey("draft.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    destination: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = _timestamp()
+    used_at: Mapped[datetime | None] = _timestamp()
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+
+class AuditEvent(Base):
+    """Append-only: the migration adds triggers refusing UPDATE and DELETE."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+
+class ClockEvent(Base):
+    __tablename__ = "clock_event"
+    __table_args__ = (CheckConstraint(_in("kind", CLOCK_KINDS), name="ck_clock_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    on_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+
+class ServiceTask(Base):
+    """One search task per service a request is routed to."""
+
+    __tablename__ = "service_task"
+    __table_args__ = (
+        CheckConstraint(_in("status", TASK_STATUSES), name="ck_task_status"),
+        UniqueConstraint("request_id", "service", name="uq_task_request_service"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    service: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    target_date: Mapped[date] = mapped_column(Date)
+    finding: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = _timestamp()
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="ck_outbox_status"),
+        CheckConstraint(_in("channel", ("email", "sms", "letter")), name="ck_outbox_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
+    message_key: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(Text)
+    personalisation: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Stops a scheduled sweep from queueing the same reminder twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = _timestamp(default=now_utc, index=True)
+    notify_id: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    sent_at: Mapped[datetime | None] = _timestamp()
+
+
+class CapturedMessage(Base):
+    """What a message would have said, kept when no Notify API key is configured."""
+
+    __tablename__ = "captured_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)

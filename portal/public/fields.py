@@ -1,0 +1,196 @@
+"""GOV.UK form fields and validators with GOV.UK Design System error messages."""
+
+import re
+from datetime import date
+
+import email_validator
+import filetype
+import phonenumbers
+from flask import current_app
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import Field
+from wtforms.validators import StopValidation, ValidationError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+UPLOAD_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
+NOTIFY_TEST_MOBILE = re.compile(r"^(\+447|07)700900\d{3}$")
+
+
+class GovDateField(Field):
+    """A GOV.UK date input (day, month, year) that reports errors the GOV.UK way and keeps what
+    the user typed. `error_target` is the id of the first part at fault, for the error summary."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, thing="the date", past=False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.thing = thing
+        self.past = past
+        self.error_target = None
+
+    def _value(self):
+        return ""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.raw_data = [(v or "").strip() for v in (list(valuelist) + ["", "", ""])[:3]]
+
+    def process_data(self, value):
+        if isinstance(value, str):
+            value = date.fromisoformat(value) if value else None
+        self.data = value
+
+    def _fail(self, part: str, message: str):
+        self.error_target = f"{self.name}-{part}"
+        raise StopValidation(message)
+
+    def pre_validate(self, form):
+        if self.raw_data is None:
+            if self.data is None:
+                self._fail("day", f"Enter {self.thing}")
+            return
+        day, month, year = self.raw_data
+        label = self.label.text
+        if not (day or month or year):
+            self._fail("day", f"Enter {self.thing}")
+        missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            self._fail(missing[0], f"{label} must include a {' and '.join(missing)}")
+        for part, value in (("day", day), ("month", month), ("year", year)):
+            if not value.isdigit():
+                self._fail(part, f"{label} must be a real date")
+        if len(year) != 4:
+            self._fail("year", "Year must include 4 numbers")
+        try:
+            value = date(int(year), int(month), int(day))
+        except ValueError:
+            self._fail("day", f"{label} must be a real date")
+        if self.past and value >= date.today():
+            self._fail("day", f"{label} must be in the past")
+        if value.year < 1900:
+            self._fail("year", f"{label} must be after 1900")
+        self.data = value
+
+
+class Required:
+    """DataRequired with a GOV.UK message ("Enter your full name", "Select ...")."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        data = field.data
+        empty = (
+            data is None
+            or data is False
+            or (isinstance(data, str) and not data.strip())
+            or data == []
+        )
+        if empty:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class MaxLength:
+    def __init__(self, limit: int, thing: str):
+        self.limit, self.thing = limit, thing
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.limit:
+            raise ValidationError(f"{self.thing} must be {self.limit} characters or fewer")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper_compact(value):
+    return re.sub(r"\s+", "", value).upper() if isinstance(value, str) else value
+
+
+def valid_postcode(form, field):
+    if not field.data:
+        return
+    value = re.sub(r"\s+", " ", field.data.strip().upper())
+    if len(value) > 8 or not POSTCODE.match(value):
+        raise ValidationError("Enter a real postcode, like NW1 2RU")
+    if " " not in value:
+        value = f"{value[:-3]} {value[-3:]}"
+    field.data = value
+
+
+def valid_email(form, field):
+    if not field.data:
+        return
+    try:
+        result = email_validator.validate_email(field.data, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValidationError(
+            "Enter an email address in the correct format, like name@example.com"
+        ) from exc
+    field.data = result.normalized
+
+
+def uk_mobile(form, field):
+    """UK mobiles only (we send texts with GOV.UK Notify). Outside production Notify's test
+    numbers are accepted too; `phonenumbers` rightly calls them invalid."""
+    if not field.data:
+        return
+    compact = re.sub(r"[\s()-]", "", field.data)
+    if current_app.config.get("ALLOW_TEST_PHONE_NUMBERS") and NOTIFY_TEST_MOBILE.match(compact):
+        field.data = "07" + compact[-9:] if compact.startswith("+44") else compact
+        return
+    message = "Enter a UK mobile phone number, like 07700 900 982 or +44 7700 900 982"
+    try:
+        number = phonenumbers.parse(compact, "GB")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(message) from exc
+    if (
+        number.country_code != 44
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        raise ValidationError(message)
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def valid_upn(form, field):
+    if field.data and not UPN.match(field.data):
+        raise ValidationError(
+            "Enter a unique pupil number in the correct format, like A12345678901B"
+        )
+
+
+def valid_nhs_number(form, field):
+    if not field.data:
+        return
+    digits = re.sub(r"\D", "", field.data)
+    if len(digits) != 10 or len(digits) != len(re.sub(r"[\s-]", "", field.data)):
+        raise ValidationError("NHS number must be 10 numbers, like 485 777 3456")
+    check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(digits[:9])) % 11
+    check = 0 if check == 11 else check
+    if check == 10 or check != int(digits[9]):
+        raise ValidationError("Enter a real NHS number")
+    field.data = digits
+
+
+def check_upload(storage, required: bool, thing: str = "a file"):
+    """Validate an uploaded file by its content, not its name. Returns (bytes, extension) or
+    raises ValidationError with the GOV.UK file upload messages."""
+    if storage is None or not getattr(storage, "filename", ""):
+        if required:
+            raise ValidationError(f"Select {thing}")
+        return None
+    content = storage.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationError("The selected file must be smaller than 10MB")
+    if not content:
+        raise ValidationError("The selected file is empty")
+    kind = filetype.guess(content)
+    if kind is None or kind.extension not in UPLOAD_TYPES:
+        raise ValidationError("The selected file must be a PDF, JPG or PNG")
+    return content, kind.extension

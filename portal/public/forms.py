@@ -1,0 +1,408 @@
+"""The resident's question pages, one form each."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    FileField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
+
+from portal.content import choices
+from portal.public.fields import (
+    GovDateField,
+    MaxLength,
+    Required,
+    check_upload,
+    strip,
+    uk_mobile,
+    upper_compact,
+    valid_email,
+    valid_nhs_number,
+    valid_postcode,
+    valid_upn,
+)
+
+RIGHT_CHOICES = [
+    ("access", "Get a copy of the information you hold"),
+    ("rectification", "Correct information that is wrong, or complete information that is missing"),
+    ("restriction", "Limit how you use the information (restriction)"),
+    ("objection", "Object to how you use the information"),
+]
+WHO_CHOICES = [
+    ("me", "Me"),
+    ("young_person", "Me, and I am under 18"),
+    ("child", "My child"),
+    ("represented", "Someone I am acting for"),
+]
+CAPACITY_CHOICES = [
+    ("solicitor", "Solicitor or legal representative"),
+    ("advocate", "Advocate or support worker"),
+    ("relative", "Relative or friend"),
+    ("attorney", "Attorney (lasting power of attorney) or Court of Protection deputy"),
+]
+RESTRICTION_GROUNDS = [
+    ("accuracy", "You think the information is wrong, and we are checking it"),
+    ("unlawful", "You think we are using it unlawfully, but you do not want it deleted"),
+    ("legal_claims", "We no longer need it, but you need it for a legal claim"),
+    ("objection_pending", "You have objected to how we use it, and we are considering that"),
+]
+CONTACT_CHOICES = [
+    ("email", "Email"),
+    ("sms", "Text message"),
+    ("both", "Email and text message"),
+    ("post", "Post"),
+]
+NOT_SURE = ("not_sure", "I'm not sure, search everything")
+
+
+def _text(label, thing, limit, *, required=None, hint=None, filters=(strip,), extra=()):
+    validators = [Required(required)] if required else []
+    validators += [MaxLength(limit, thing), *extra]
+    return StringField(
+        label, validators=validators, widget=GovTextInput(), description=hint, filters=filters
+    )
+
+
+def _long_text(label, thing, limit, required, hint=None):
+    return TextAreaField(
+        label,
+        validators=[Required(required), MaxLength(limit, thing)],
+        widget=GovCharacterCount(),
+        description=hint,
+        filters=(strip,),
+    )
+
+
+class QuestionForm(FlaskForm):
+    hints: dict[str, dict[str, str]] = {}  # hints under particular radio or checkbox options
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RightForm(QuestionForm):
+    hints = {
+        "right": {
+            "access": "This is sometimes called a subject access request.",
+            "rectification": "Tell us what is wrong or missing and what it should say.",
+            "restriction": "We keep the information but stop using it, for example while we "
+            "check whether it is correct.",
+            "objection": "Ask us to stop using it for a particular purpose because of your "
+            "situation.",
+        }
+    }
+    right = RadioField(
+        "What do you want to do?",
+        choices=RIGHT_CHOICES,
+        validators=[Required("Select what you want to do")],
+        widget=GovRadioInput(),
+    )
+
+
+class WhoForm(QuestionForm):
+    hints = {
+        "who": {
+            "young_person": "You can ask for your own information. You do not need to ask your "
+            "parents first.",
+            "child": "You must have parental responsibility for them.",
+            "represented": "For example, as their solicitor, advocate or relative. You will need "
+            "to upload their written permission.",
+        }
+    }
+    who = RadioField(
+        "Who is the information about?",
+        choices=WHO_CHOICES,
+        validators=[Required("Select who the information is about")],
+        widget=GovRadioInput(),
+    )
+
+
+class RepresentativeForm(QuestionForm):
+    capacity = RadioField(
+        "How are you acting for them?",
+        choices=CAPACITY_CHOICES,
+        validators=[Required("Select how you are acting for them")],
+        widget=GovRadioInput(),
+    )
+    organisation = _text(
+        "Organisation (optional)", "Organisation", 200, hint="For example, your law firm or charity"
+    )
+
+
+class UploadForm(QuestionForm):
+    """A file upload page. `required` says whether a file must be given; a file uploaded
+    before is kept when the page is submitted again with none."""
+
+    upload = FileField("Upload a file", widget=GovFileInput())
+    required = True
+    thing = "a file"
+    already_uploaded = False
+
+    def validate_upload(self, field):
+        needed = self.required and not self.already_uploaded
+        self.checked_upload = check_upload(field.data, needed, self.thing)
+
+
+class AuthorityForm(UploadForm):
+    thing = "their written authority"
+    upload = FileField(
+        "Upload their written authority",
+        widget=GovFileInput(),
+        description="A PDF, JPG or PNG smaller than 10MB: for example a signed letter of "
+        "authority, a lasting power of attorney or a court order.",
+    )
+
+
+class SupportingDocumentForm(UploadForm):
+    required = False
+    upload = FileField(
+        "Upload a document that shows the correct information (optional)",
+        widget=GovFileInput(),
+        description="A PDF, JPG or PNG smaller than 10MB.",
+    )
+
+
+class PersonDetailsForm(QuestionForm):
+    full_name = _text("Full name", "Full name", 200, required="Enter the full name")
+    other_names = _text(
+        "Other names used (optional)",
+        "Other names",
+        500,
+        hint="For example, a previous surname or a name used at school",
+    )
+    date_of_birth = GovDateField(
+        "Date of birth", thing="the date of birth", past=True, description="For example, 27 3 2012"
+    )
+
+
+class AddressForm(QuestionForm):
+    address = TextAreaField(
+        "Address",
+        validators=[Required("Enter the address"), MaxLength(500, "Address")],
+        widget=GovCharacterCount(),
+        filters=(strip,),
+    )
+    postcode = _text(
+        "Postcode",
+        "Postcode",
+        10,
+        required="Enter the postcode",
+        extra=(valid_postcode,),
+    )
+
+
+class NumbersForm(QuestionForm):
+    unique_pupil_number = _text(
+        "Unique pupil number (optional)",
+        "Unique pupil number",
+        13,
+        hint="13 characters, on school reports. For example, A12345678901B",
+        filters=(upper_compact,),
+        extra=(valid_upn,),
+    )
+    nhs_number = _text(
+        "NHS number (optional)",
+        "NHS number",
+        12,
+        hint="10 numbers, for example 485 777 3456",
+        filters=(strip,),
+        extra=(valid_nhs_number,),
+    )
+
+
+class RequesterForm(QuestionForm):
+    full_name = _text("Your full name", "Your full name", 200, required="Enter your full name")
+    relationship = _text(
+        "Your relationship to them",
+        "Your relationship",
+        200,
+        required="Enter your relationship to them",
+        hint="For example, mother, father, special guardian",
+    )
+
+
+class AccessWhatForm(QuestionForm):
+    what = _long_text(
+        "What information do you want?",
+        "What information you want",
+        5000,
+        "Enter what information you want",
+        hint="Tell us what you are looking for. The more you tell us, the quicker we can find it.",
+    )
+
+
+class AccessPeriodForm(QuestionForm):
+    period = _text(
+        "Which dates should we search?",
+        "The dates to search",
+        200,
+        required="Enter which dates we should search",
+        hint="For example, 'all of it', or 'from September 2023 to now'",
+    )
+
+
+class AccessPartsForm(QuestionForm):
+    parts = SelectMultipleField(
+        "Which kinds of information do you want?",
+        choices=[*choices("categories"), NOT_SURE],
+        validators=[Required("Select the kinds of information you want")],
+        widget=GovCheckboxesInput(),
+        description="Select all that apply.",
+    )
+
+
+class RectificationWrongForm(QuestionForm):
+    wrong = _long_text(
+        "What is wrong or missing?",
+        "What is wrong or missing",
+        5000,
+        "Enter what is wrong or missing",
+        hint="Tell us where the information is, if you know, and what it says now.",
+    )
+
+
+class RectificationCorrectForm(QuestionForm):
+    correction = _long_text(
+        "What should it say?",
+        "What it should say",
+        5000,
+        "Enter what the information should say",
+    )
+
+
+class RestrictionGroundsForm(QuestionForm):
+    ground = RadioField(
+        "Why should we limit how we use the information?",
+        choices=RESTRICTION_GROUNDS,
+        validators=[Required("Select why we should limit how we use the information")],
+        widget=GovRadioInput(),
+    )
+
+
+class RestrictionWhyForm(QuestionForm):
+    why = _long_text(
+        "Tell us more", "Your reasons", 5000, "Enter why we should limit how we use it"
+    )
+
+
+class ObjectionUsesForm(QuestionForm):
+    uses = SelectMultipleField(
+        "Which uses of the information do you object to?",
+        choices=choices("purposes"),
+        validators=[Required("Select which uses you object to")],
+        widget=GovCheckboxesInput(),
+        description="Select all that apply.",
+    )
+
+
+class ObjectionReasonsForm(QuestionForm):
+    reasons = _long_text(
+        "Why do you object?",
+        "Your reasons",
+        5000,
+        "Enter why you object",
+        hint="Tell us about your situation and why it means we should stop.",
+    )
+
+
+class ContactMethodForm(QuestionForm):
+    method = RadioField(
+        "How should we contact you?",
+        choices=CONTACT_CHOICES,
+        validators=[Required("Select how we should contact you")],
+        widget=GovRadioInput(),
+    )
+
+
+class ContactDetailsForm(QuestionForm):
+    """The details for the chosen contact method. Post still needs an email address or mobile
+    number, to confirm the request is genuine with a one-time code."""
+
+    email = _text("Email address", "Email address", 320, extra=(valid_email,))
+    mobile = _text("UK mobile phone number", "Mobile phone number", 20, extra=(uk_mobile,))
+    address = TextAreaField(
+        "Postal address",
+        validators=[MaxLength(500, "Postal address")],
+        widget=GovCharacterCount(),
+        filters=(strip,),
+    )
+    postcode = _text("Postcode", "Postcode", 10, extra=(valid_postcode,))
+
+    def __init__(self, *args, method: str = "email", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def shown_fields(self):
+        return {
+            "email": ["email"],
+            "sms": ["mobile"],
+            "both": ["email", "mobile"],
+            "post": ["address", "postcode", "email", "mobile"],
+        }[self.method]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        need = {
+            "email": {"email": "Enter your email address"},
+            "sms": {"mobile": "Enter your UK mobile phone number"},
+            "both": {
+                "email": "Enter your email address",
+                "mobile": "Enter your UK mobile phone number",
+            },
+            "post": {"address": "Enter your postal address", "postcode": "Enter your postcode"},
+        }[self.method]
+        for name, message in need.items():
+            field = self[name]
+            if not field.data and not field.errors:
+                field.errors = [message]
+                ok = False
+        nothing_given = not (self.email.data or self.mobile.data)
+        already_wrong = self.email.errors or self.mobile.errors
+        if self.method == "post" and nothing_given and not already_wrong:
+            self.email.errors = ["Enter an email address or a UK mobile phone number"]
+            ok = False
+        return ok
+
+    def data_for_method(self) -> dict:
+        return {name: self[name].data for name in self.shown_fields()}
+
+
+class ConfirmCodeForm(QuestionForm):
+    code = _text(
+        "Confirmation code",
+        "Confirmation code",
+        20,
+        required="Enter the confirmation code",
+        filters=(lambda v: v.replace(" ", "").strip() if isinstance(v, str) else v,),
+    )
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+    def validate_code(self, field):
+        if field.data and (not field.data.isdigit() or len(field.data) != 6):
+            raise ValidationError("The confirmation code must be 6 numbers")
+
+
+class ResendCodeForm(FlaskForm):
+    submit = SubmitField("Send a new code", widget=GovSubmitInput())
+
+
+class DeclarationForm(FlaskForm):
+    declaration = BooleanField(
+        "I confirm that the information I have given is true, and that I am entitled to make "
+        "this request",
+        validators=[Required("Confirm that the information you have given is true")],
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Send request", widget=GovSubmitInput())

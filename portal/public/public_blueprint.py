@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+public = Blueprint("public", __name__)

@@ -1,0 +1,68 @@
+"""Rows for the check-your-answers page, from the answers to the pages that apply."""
+
+from datetime import date
+
+from flask import url_for
+
+from portal.public import journey
+from portal.template_helpers import gov_date
+
+
+def _display(field, value) -> str:
+    if value in (None, "", []):
+        return "Not given"
+    choices = dict(getattr(field, "choices", None) or [])
+    if isinstance(value, list):
+        return "\n".join(choices.get(v, v) for v in value)
+    if field.type == "GovDateField":
+        return gov_date(value)
+    return choices.get(value, value)
+
+
+def summary_rows(answers: dict, today: date) -> list[dict]:
+    rows = []
+    for step in journey.applicable(answers, today):
+        if step.name == "child-view":
+            continue
+        page = answers.get(step.name, {})
+        change = url_for("public.question", step_name=step.name, change=1)
+        form = step.form(
+            meta={"csrf": False},
+            data=page,
+            **(
+                {"method": answers.get("contact-method", {}).get("method", "email")}
+                if step.name == "contact-details"
+                else {}
+            ),
+        )
+        step.customise(form, answers)
+        if "upload_id" in page or step.name in journey.UPLOAD_PURPOSES:
+            rows.append(
+                {
+                    "key": step.title(answers),
+                    "value": page.get("filename") or "Not given",
+                    "href": change,
+                }
+            )
+            continue
+        names = (
+            form.shown_fields()
+            if hasattr(form, "shown_fields")
+            else [n for n in form._fields if n not in ("submit", "csrf_token")]
+        )
+        for name in names:
+            field = form[name]
+            label = (
+                step.title(answers)
+                if len(names) == 1
+                else field.label.text.replace(" (optional)", "")
+            )
+            rows.append(
+                {
+                    "key": label,
+                    "value": _display(field, page.get(name)),
+                    "href": change,
+                    "name": label.lower(),
+                }
+            )
+    return rows

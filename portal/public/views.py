@@ -1,0 +1,290 @@
+"""The resident's pages. Thin: parse the form, call one domain function, render or redirect."""
+
+from datetime import date
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from portal.content import privacy_notice
+from portal.deadlines.calendar import now_utc, received_date
+from portal.domain import DomainError
+from portal.domain.drafts import find_draft, new_draft, save_answers
+from portal.domain.requests import RIGHT_LABELS, submit_request
+from portal.domain.verification import CodeResult, check_code, latest_code, send_code
+from portal.extensions import db, limiter
+from portal.models import CapturedMessage, DataRequest
+from portal.public import forms, journey
+from portal.public.public_blueprint import public
+from portal.public.summary import summary_rows
+from portal.runtime import capturing, definition, working_calendar
+
+
+def _today() -> date:
+    return received_date(now_utc())
+
+
+def _draft():
+    return find_draft(db.session, session.get("draft_id"), now_utc())
+
+
+def _step_url(step, change=False):
+    return url_for("public.question", step_name=step.name, change=1 if change else None)
+
+
+@public.route("/")
+def start():
+    return render_template("public/start.html", title=current_app.config["SERVICE_NAME"])
+
+
+@public.route("/request/start")
+def begin():
+    draft = _draft()
+    if draft is None or draft.request_id:
+        draft = new_draft(db.session, now_utc())
+        session.clear()
+        session["draft_id"] = draft.id
+        session.permanent = True
+    step = journey.first_unanswered(draft.answers, _today())
+    return redirect(_step_url(step) if step else url_for("public.check"))
+
+
+def _session_ended():
+    return render_template("public/session_ended.html", title="Your session has ended"), 400
+
+
+def _build_form(step, answers):
+    kwargs = {"data": answers.get(step.name) or {}}
+    if step.form is forms.ContactDetailsForm:
+        kwargs["method"] = answers.get("contact-method", {}).get("method", "email")
+    form = step.form(**kwargs)
+    if isinstance(form, forms.UploadForm):
+        form.already_uploaded = "upload_id" in answers.get(step.name, {})
+    step.customise(form, answers)
+    return form
+
+
+def _form_data(form) -> dict:
+    if isinstance(form, forms.ContactDetailsForm):
+        return form.data_for_method()
+    skip = {"submit", "csrf_token", "upload"}
+    return {
+        name: (field.data.isoformat() if isinstance(field.data, date) else field.data)
+        for name, field in form._fields.items()
+        if name not in skip
+    }
+
+
+@public.route("/request/<step_name>", methods=["GET", "POST"])
+def question(step_name):
+    step = journey.BY_NAME.get(step_name) or abort(404)
+    draft = _draft()
+    if draft is None:
+        return _session_ended()
+    if draft.request_id:
+        return redirect(url_for("public.confirmation"))
+    today, answers, change = _today(), draft.answers or {}, bool(request.args.get("change"))
+    names = [s.name for s in journey.applicable(answers, today)]
+    first = journey.first_unanswered(answers, today)
+    if step.name not in names or (first and names.index(first.name) < names.index(step.name)):
+        return redirect(_step_url(first) if first else url_for("public.check"))
+
+    form = _build_form(step, answers)
+    if form.validate_on_submit():
+        upload = None
+        if isinstance(form, forms.UploadForm) and form.checked_upload:
+            content, extension = form.checked_upload
+            upload = (
+                content,
+                extension,
+                form.upload.data.filename,
+                journey.UPLOAD_PURPOSES[step.name],
+            )
+        save_answers(db.session, draft, step.name, _form_data(form), now_utc(), upload)
+        return _after_answer(draft, step, change)
+
+    previous = journey.previous_step(answers, step.name, today)
+    back = (
+        url_for("public.check")
+        if change
+        else (_step_url(previous) if previous else url_for("public.start"))
+    )
+    return render_template(
+        step.template,
+        form=form,
+        step=step,
+        title=step.title(answers),
+        back_url=back,
+        words=journey.about(answers),
+        who=journey.who(answers),
+        answers=answers,
+        enctype="multipart/form-data" if isinstance(form, forms.UploadForm) else None,
+    )
+
+
+def _after_answer(draft, step, change):
+    answers, today = draft.answers, _today()
+    if step.name == "contact-details":
+        destination = journey.contact_destination(answers)
+        if draft.verified_contact != destination[1]:
+            return _send_code_and_confirm(draft, destination, change)
+    following = journey.next_step(answers, step.name, today)
+    if change:
+        pending = journey.first_unanswered(answers, today)
+        return redirect(_step_url(pending, change=True) if pending else url_for("public.check"))
+    return redirect(_step_url(following) if following else url_for("public.check"))
+
+
+def _send_code_and_confirm(draft, destination, change):
+    try:
+        send_code(
+            db.session,
+            definition(),
+            draft,
+            *destination,
+            now_utc(),
+            current_app.config["SECRET_KEY"],
+        )
+    except DomainError as error:
+        session["code_error"] = str(error)
+    return redirect(url_for("public.confirm_contact", change=1 if change else None))
+
+
+@public.route("/request/confirm-contact", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+def confirm_contact():
+    draft = _draft()
+    if draft is None:
+        return _session_ended()
+    destination = journey.contact_destination(draft.answers or {})
+    if destination is None:
+        return redirect(url_for("public.begin"))
+    change = bool(request.args.get("change"))
+    if draft.verified_contact == destination[1]:
+        return redirect(url_for("public.check"))
+    form = forms.ConfirmCodeForm()
+    if form.validate_on_submit():
+        result = check_code(
+            db.session, draft, form.code.data, now_utc(), current_app.config["SECRET_KEY"]
+        )
+        if result is CodeResult.OK:
+            return redirect(url_for("public.check"))
+        form.code.errors.append(
+            {
+                CodeResult.WRONG: "The code is not correct. Check it and try again",
+                CodeResult.EXPIRED: "The code has expired. Ask for a new code",
+                CodeResult.TOO_MANY_ATTEMPTS: "You have entered the wrong code too many times. "
+                "Ask for a new code",
+                CodeResult.NO_CODE: "Ask for a new code",
+            }[result]
+        )
+    code = latest_code(db.session, draft)
+    return render_template(
+        "public/confirm_contact.html",
+        form=form,
+        resend_form=forms.ResendCodeForm(),
+        title="Check your email" if destination[0] == "email" else "Check your phone",
+        channel=destination[0],
+        destination=destination[1],
+        code_sent=code is not None,
+        code_error=session.pop("code_error", None),
+        back_url=url_for(
+            "public.question", step_name="contact-details", change=1 if change else None
+        ),
+    )
+
+
+@public.route("/request/confirm-contact/resend", methods=["POST"])
+@limiter.limit("3 per minute; 10 per hour")
+def resend_code():
+    draft = _draft()
+    if draft is None:
+        return _session_ended()
+    destination = journey.contact_destination(draft.answers or {})
+    if forms.ResendCodeForm().validate_on_submit() and destination:
+        return _send_code_and_confirm(draft, destination, False)
+    return redirect(url_for("public.confirm_contact"))
+
+
+@public.route("/request/check", methods=["GET", "POST"])
+def check():
+    draft = _draft()
+    if draft is None:
+        return _session_ended()
+    if draft.request_id:
+        return redirect(url_for("public.confirmation"))
+    today, answers = _today(), draft.answers or {}
+    pending = journey.first_unanswered(answers, today)
+    if pending:
+        return redirect(_step_url(pending))
+    destination = journey.contact_destination(answers)
+    if draft.verified_contact != destination[1]:
+        return redirect(url_for("public.confirm_contact"))
+    form = forms.DeclarationForm()
+    if form.validate_on_submit():
+        try:
+            submit_request(
+                db.session,
+                definition(),
+                draft,
+                journey.answers_in_use(answers, today),
+                now_utc(),
+                working_calendar(),
+            )
+        except DomainError:
+            return redirect(url_for("public.begin"))
+        return redirect(url_for("public.confirmation"))
+    return render_template(
+        "public/check.html",
+        form=form,
+        title="Check your answers before sending your request",
+        sections=summary_rows(answers, today),
+        back_url=_step_url(journey.applicable(answers, today)[-1]),
+    )
+
+
+@public.route("/request/confirmation")
+def confirmation():
+    draft = _draft()
+    if draft is None or not draft.request_id:
+        return redirect(url_for("public.start"))
+    data_request = db.session.get(DataRequest, draft.request_id)
+    return render_template(
+        "public/confirmation.html",
+        title="Request sent",
+        data_request=data_request,
+        right_label=RIGHT_LABELS[data_request.data_right],
+        state=definition().states[data_request.state],
+    )
+
+
+@public.route("/privacy")
+def privacy():
+    return render_template("public/privacy.html", title="Privacy notice", notice=privacy_notice())
+
+
+@public.route("/accessibility")
+def accessibility():
+    return render_template("public/accessibility.html", title="Accessibility statement")
+
+
+@public.route("/cookies")
+def cookies():
+    return render_template("public/cookies.html", title="Cookies")
+
+
+@public.route("/contact")
+def contact():
+    return render_template("public/contact.html", title="Contact us")
+
+
+@public.route("/_dev/messages")
+def captured_messages():
+    """What residents would have been sent, while no Notify API key is set (never in production)."""
+    if not capturing() or current_app.config["PRODUCTION"]:
+        abort(404)
+    messages = db.session.scalars(
+        select(CapturedMessage).order_by(CapturedMessage.id.desc()).limit(100)
+    ).all()
+    return render_template(
+        "public/dev_messages.html", title="Messages captured locally", messages=messages
+    )

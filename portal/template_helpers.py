@@ -1,0 +1,49 @@
+"""Jinja globals and filters: the council's settings, GOV.UK dates, and an error summary whose
+links focus the right input (date inputs included)."""
+
+from datetime import date
+
+from flask import Flask
+
+
+def gov_date(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.day} {value:%B %Y}"
+
+
+def error_summary(form) -> dict:
+    items = []
+    for field in form:
+        if field.errors:
+            target = getattr(field, "error_target", None) or field.id
+            items.append({"text": field.errors[0], "href": f"#{target}"})
+    return {"titleText": "There is a problem", "errorList": items}
+
+
+def item_params(form, field) -> list[dict]:
+    """Per-option params (hints) for radios and checkboxes, in choice order."""
+    hints = getattr(form, "hints", {}).get(field.name, {})
+    return [
+        {"hint": {"text": hints[value]}} if value in hints else {} for value, _ in field.choices
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(item_params)
+    app.add_template_filter(gov_date)
+    app.add_template_global(error_summary)
+
+    @app.context_processor
+    def settings():
+        c = app.config
+        return {
+            "council_name": c["COUNCIL_NAME"],
+            "service_name": c["SERVICE_NAME"],
+            "council_phone": c["COUNCIL_PHONE"],
+            "council_email": c["COUNCIL_EMAIL"],
+            "council_address": c["COUNCIL_ADDRESS"],
+            "capturing_messages": not c["NOTIFY_API_KEY"] and not c["PRODUCTION"],
+        }

@@ -1,0 +1,105 @@
+"""The pure decision function: (definition, request facts, action, actor, today) -> decision."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from portal.workflow.definition import Transition, WorkflowDefinition
+from portal.workflow.guards import GUARDS, RequestFacts
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    services: frozenset[str] = frozenset()
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    from_state: str
+    to_state: str
+    clock: str | None
+    messages: tuple[str, ...]
+    creates_tasks: bool = False
+    fields: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    action: str
+    reason: str
+
+
+def _pick_target(definition: WorkflowDefinition, targets, facts, today) -> str:
+    for target in targets:
+        if target.when is None or GUARDS[target.when](facts, today) is None:
+            return target.state
+    # The loader guarantees the state names; a list whose every guard fails falls back to the
+    # last entry, so a definition should end its list with an unguarded target.
+    return targets[-1].state
+
+
+def start_state(definition: WorkflowDefinition, facts: RequestFacts, today: date) -> str:
+    return _pick_target(definition, definition.start.targets, facts, today)
+
+
+def _permission_problem(transition: Transition, facts: RequestFacts, actor: Actor) -> str | None:
+    if actor.role not in transition.roles:
+        return f"A {actor.role} cannot {transition.label.lower()}."
+    if actor.role == "caseworker" and not (actor.services & facts.routed_services):
+        return "This request is not routed to your service."
+    return None
+
+
+def decide(
+    definition: WorkflowDefinition,
+    facts: RequestFacts,
+    action: str,
+    actor: Actor,
+    today: date,
+    fields: dict | None = None,
+) -> Decision | Refusal:
+    transition = definition.transitions.get(action)
+    if transition is None:
+        return Refusal(action, f"Unknown action {action!r}.")
+    if facts.state not in transition.from_states:
+        state = definition.states[facts.state]
+        return Refusal(action, f"This cannot be done while the request is '{state.staff_label}'.")
+    problem = _permission_problem(transition, facts, actor)
+    if problem:
+        return Refusal(action, problem)
+    for guard in transition.guards:
+        reason = GUARDS[guard](facts, today)
+        if reason:
+            return Refusal(action, reason)
+    fields = dict(fields or {})
+    missing = [f for f in transition.fields if not str(fields.get(f) or "").strip()]
+    if missing:
+        return Refusal(action, "Missing: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
+    if "outcome" in transition.fields:
+        allowed = definition.outcomes.get(facts.right, ())
+        if fields["outcome"] not in allowed:
+            return Refusal(action, f"Outcome must be one of: {', '.join(allowed)}.")
+    return Decision(
+        action=action,
+        from_state=facts.state,
+        to_state=_pick_target(definition, transition.targets, facts, today),
+        clock=transition.clock,
+        messages=transition.messages,
+        creates_tasks=transition.creates_tasks,
+        fields=fields,
+    )
+
+
+def allowed_actions(
+    definition: WorkflowDefinition, facts: RequestFacts, actor: Actor, today: date
+) -> list[Transition]:
+    """The transitions this actor may take now (fields aside), so a UI offers exactly these."""
+    out = []
+    for t in definition.transitions.values():
+        if facts.state not in t.from_states or _permission_problem(t, facts, actor):
+            continue
+        if all(GUARDS[g](facts, today) is None for g in t.guards):
+            out.append(t)
+    return out

@@ -1,0 +1,265 @@
+"""Reads workflows/*.yaml into a WorkflowDefinition and refuses a bad one with clear messages."""
+
+from collections import deque
+from pathlib import Path
+
+import yaml
+
+from portal.workflow.definition import (
+    AUDIENCES,
+    CHANNELS,
+    CLOCK_EFFECTS,
+    CLOCK_STATES,
+    PLACEHOLDER,
+    Message,
+    Routing,
+    Service,
+    Start,
+    State,
+    Target,
+    Template,
+    Transition,
+    WorkflowDefinition,
+)
+from portal.workflow.guards import GUARDS
+
+FILES = ("request.yaml", "routing.yaml", "messages.yaml")
+
+
+class WorkflowDefinitionError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Bad workflow definition:\n  " + "\n  ".join(problems))
+
+
+class _Problems:
+    def __init__(self):
+        self.items: list[str] = []
+
+    def add(self, file: str, key: str, problem: str):
+        self.items.append(f"{file}: {key}: {problem}")
+
+
+def _read(directory: Path, name: str, problems: _Problems) -> dict:
+    path = directory / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.add(name, "(file)", f"missing file {path}")
+        return {}
+    except yaml.YAMLError as exc:
+        problems.add(name, "(file)", f"not valid YAML: {exc}")
+        return {}
+    if not isinstance(data, dict):
+        problems.add(name, "(file)", "expected a mapping at the top level")
+        return {}
+    return data
+
+
+def _targets(raw, file, key, problems) -> tuple[Target, ...]:
+    if isinstance(raw, str):
+        return (Target(raw),)
+    if isinstance(raw, list) and raw:
+        out = []
+        for i, item in enumerate(raw):
+            if not isinstance(item, dict) or "state" not in item:
+                problems.add(file, f"{key}[{i}]", "each target needs a 'state'")
+                continue
+            out.append(Target(item["state"], item.get("when")))
+        return tuple(out)
+    problems.add(file, key, "needs a state name or a list of {state, when}")
+    return ()
+
+
+def _load_messages(data, problems) -> dict[str, Message]:
+    file = "messages.yaml"
+    messages = {}
+    for key, raw in (data.get("messages") or {}).items():
+        where = f"messages.{key}"
+        if not isinstance(raw, dict):
+            problems.add(file, where, "expected a mapping")
+            continue
+        audience = raw.get("audience")
+        if audience not in AUDIENCES:
+            problems.add(file, f"{where}.audience", f"unknown audience {audience!r}")
+        channels = tuple(raw.get("channels") or ())
+        if not channels:
+            problems.add(file, f"{where}.channels", "no channels")
+        fields = tuple(raw.get("personalisation") or ())
+        templates = {}
+        for channel in channels:
+            if channel not in CHANNELS:
+                problems.add(file, f"{where}.channels", f"unknown channel {channel!r}")
+                continue
+            text = raw.get(channel)
+            if not isinstance(text, dict) or not text.get("body"):
+                problems.add(file, f"{where}.{channel}", "missing template text (body)")
+                continue
+            if channel != "sms" and not text.get("subject"):
+                problems.add(file, f"{where}.{channel}.subject", "missing subject")
+            used = set(PLACEHOLDER.findall(text.get("subject") or ""))
+            used |= set(PLACEHOLDER.findall(text["body"]))
+            for name in sorted(used - set(fields)):
+                problems.add(
+                    file, f"{where}.{channel}", f"placeholder (({name})) not in personalisation"
+                )
+            templates[channel] = Template(text.get("subject"), text["body"])
+        messages[key] = Message(key, audience, channels, fields, templates)
+    return messages
+
+
+def _load_routing(data, categories, problems) -> Routing:
+    file = "routing.yaml"
+    teams = {k: (v or {}).get("email", "") for k, v in (data.get("teams") or {}).items()}
+    triage = data.get("triage_team")
+    if triage not in teams:
+        problems.add(file, "triage_team", f"unknown team {triage!r}")
+    services = {}
+    for code, raw in (data.get("services") or {}).items():
+        raw = raw or {}
+        cats = tuple(raw.get("categories") or ())
+        for cat in cats:
+            if categories is not None and cat not in categories:
+                problems.add(file, f"services.{code}.categories", f"unknown data category {cat!r}")
+        if not raw.get("name") or not raw.get("email"):
+            problems.add(file, f"services.{code}", "needs a name and an email")
+        services[code] = Service(code, raw.get("name", code), raw.get("email", ""), cats)
+    if not services:
+        problems.add(file, "services", "no services defined")
+    return Routing(triage or "", teams, services)
+
+
+def _load_request(data, messages, problems):
+    file = "request.yaml"
+    roles = frozenset(data.get("roles") or ())
+    states = {}
+    for name, raw in (data.get("states") or {}).items():
+        raw = raw or {}
+        clock = raw.get("clock")
+        if clock not in CLOCK_STATES:
+            problems.add(file, f"states.{name}.clock", f"unknown clock state {clock!r}")
+        for label in ("staff", "requester"):
+            if not raw.get(label):
+                problems.add(file, f"states.{name}.{label}", "missing label")
+        states[name] = State(
+            name, raw.get("staff", ""), raw.get("requester", ""), clock, bool(raw.get("final"))
+        )
+
+    def check_state(name, key):
+        if name not in states:
+            problems.add(file, key, f"unknown state {name!r}")
+
+    def check_messages(names, key):
+        for m in names:
+            if m not in messages:
+                problems.add(file, key, f"unknown message {m!r} (not in messages.yaml)")
+
+    def check_clock(effect, key):
+        if effect is not None and effect not in CLOCK_EFFECTS:
+            problems.add(file, key, f"unknown clock effect {effect!r}")
+
+    def check_targets(targets, key):
+        for i, t in enumerate(targets):
+            check_state(t.state, f"{key}[{i}].state" if len(targets) > 1 else key)
+            if t.when is not None and t.when not in GUARDS:
+                problems.add(file, f"{key}[{i}].when", f"unknown guard {t.when!r}")
+
+    raw_start = data.get("start") or {}
+    start = Start(
+        _targets(raw_start.get("to"), file, "start.to", problems),
+        raw_start.get("clock", "start"),
+        tuple(raw_start.get("messages") or ()),
+    )
+    check_targets(start.targets, "start.to")
+    check_clock(start.clock, "start.clock")
+    check_messages(start.messages, "start.messages")
+
+    transitions = {}
+    for i, raw in enumerate(data.get("transitions") or ()):
+        raw = raw or {}
+        action = raw.get("action")
+        where = f"transitions[{i}] ({action})"
+        if not action:
+            problems.add(file, f"transitions[{i}]", "missing action name")
+            continue
+        if action in transitions:
+            problems.add(file, where, f"duplicate action {action!r}")
+        t = Transition(
+            action=action,
+            label=raw.get("label") or action.replace("_", " ").capitalize(),
+            from_states=tuple(raw.get("from") or ()),
+            targets=_targets(raw.get("to"), file, f"{where}.to", problems),
+            roles=frozenset(raw.get("roles") or ()),
+            fields=tuple(raw.get("fields") or ()),
+            guards=tuple(raw.get("guards") or ()),
+            clock=raw.get("clock"),
+            messages=tuple(raw.get("messages") or ()),
+            creates_tasks=bool(raw.get("creates_tasks")),
+        )
+        if not t.from_states:
+            problems.add(file, f"{where}.from", "no from-states")
+        for s in t.from_states:
+            check_state(s, f"{where}.from")
+            if s in states and states[s].final:
+                problems.add(file, f"{where}.from", f"state {s!r} is final")
+        check_targets(t.targets, f"{where}.to")
+        if not t.roles:
+            problems.add(file, f"{where}.roles", "no roles")
+        for r in sorted(t.roles - roles):
+            problems.add(file, f"{where}.roles", f"unknown role {r!r}")
+        for g in t.guards:
+            if g not in GUARDS:
+                problems.add(file, f"{where}.guards", f"unknown guard {g!r}")
+        check_clock(t.clock, f"{where}.clock")
+        check_messages(t.messages, f"{where}.messages")
+        transitions[action] = t
+
+    _check_graph(states, start, transitions, file, problems)
+
+    outcomes = {k: tuple(v or ()) for k, v in (data.get("outcomes") or {}).items()}
+    return roles, states, start, transitions, outcomes
+
+
+def _check_graph(states, start, transitions, file, problems):
+    """Every state reachable from the start, and every non-final state has a way out."""
+    edges: dict[str, set[str]] = {s: set() for s in states}
+    for t in transitions.values():
+        for s in t.from_states:
+            edges.setdefault(s, set()).update(x.state for x in t.targets)
+    seen = set()
+    queue = deque(t.state for t in start.targets if t.state in states)
+    while queue:
+        s = queue.popleft()
+        if s in seen:
+            continue
+        seen.add(s)
+        queue.extend(edges.get(s, ()))
+    for name, state in states.items():
+        if name not in seen:
+            problems.add(file, f"states.{name}", "unreachable: no transition leads here")
+        if not state.final and not edges.get(name):
+            problems.add(file, f"states.{name}", "not final but has no way out")
+
+
+def load_workflow(directory: Path | str, categories: set[str] | None = None) -> WorkflowDefinition:
+    """Load and validate every definition file, raising WorkflowDefinitionError listing every
+    problem found (file, key, problem)."""
+    directory = Path(directory)
+    problems = _Problems()
+    raw = {name: _read(directory, name, problems) for name in FILES}
+    messages = _load_messages(raw["messages.yaml"], problems)
+    routing = _load_routing(raw["routing.yaml"], categories, problems)
+    roles, states, start, transitions, outcomes = _load_request(
+        raw["request.yaml"], messages, problems
+    )
+    if problems.items:
+        raise WorkflowDefinitionError(problems.items)
+    return WorkflowDefinition(
+        roles=roles,
+        states=states,
+        start=start,
+        transitions=transitions,
+        outcomes=outcomes,
+        routing=routing,
+        messages=messages,
+    )
