@@ -8,7 +8,7 @@ import filetype
 import phonenumbers
 from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field
+from wtforms import Field, RadioField, SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -170,7 +170,7 @@ def valid_nhs_number(form, field):
         return
     digits = re.sub(r"\D", "", field.data)
     if len(digits) != 10 or len(digits) != len(re.sub(r"[\s-]", "", field.data)):
-        raise ValidationError("NHS number must be 10 numbers, like 485 777 3456")
+        raise ValidationError("NHS number must be 10 numbers, like 943 476 5919")
     check = 11 - sum(int(d) * (10 - i) for i, d in enumerate(digits[:9])) % 11
     check = 0 if check == 11 else check
     if check == 10 or check != int(digits[9]):
@@ -194,3 +194,23 @@ def check_upload(storage, required: bool, thing: str = "a file"):
     if kind is None or kind.extension not in UPLOAD_TYPES:
         raise ValidationError("The selected file must be a PDF, JPG or PNG")
     return content, kind.extension
+
+
+class _ChoiceMessage:
+    """A value that is not one of the options (a tampered form) gets the same GOV.UK message as
+    no answer, not WTForms' "Not a valid choice"."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError as exc:
+            required = next((v for v in self.validators if isinstance(v, Required)), None)
+            raise StopValidation(required.message if required else str(exc)) from exc
+
+
+class GovRadioField(_ChoiceMessage, RadioField):
+    pass
+
+
+class GovCheckboxesField(_ChoiceMessage, SelectMultipleField):
+    pass

@@ -13,8 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     FileField,
-    RadioField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -23,7 +21,9 @@ from wtforms.validators import ValidationError
 
 from portal.content import choices
 from portal.public.fields import (
+    GovCheckboxesField,
     GovDateField,
+    GovRadioField,
     MaxLength,
     Required,
     check_upload,
@@ -103,7 +103,7 @@ class RightForm(QuestionForm):
             "situation.",
         }
     }
-    right = RadioField(
+    right = GovRadioField(
         "What do you want to do?",
         choices=RIGHT_CHOICES,
         validators=[Required("Select what you want to do")],
@@ -121,7 +121,7 @@ class WhoForm(QuestionForm):
             "to upload their written permission.",
         }
     }
-    who = RadioField(
+    who = GovRadioField(
         "Who is the information about?",
         choices=WHO_CHOICES,
         validators=[Required("Select who the information is about")],
@@ -130,7 +130,7 @@ class WhoForm(QuestionForm):
 
 
 class RepresentativeForm(QuestionForm):
-    capacity = RadioField(
+    capacity = GovRadioField(
         "How are you acting for them?",
         choices=CAPACITY_CHOICES,
         validators=[Required("Select how you are acting for them")],
@@ -216,7 +216,7 @@ class NumbersForm(QuestionForm):
         "NHS number (optional)",
         "NHS number",
         12,
-        hint="10 numbers, for example 485 777 3456",
+        hint="10 numbers, for example 943 476 5919",
         filters=(strip,),
         extra=(valid_nhs_number,),
     )
@@ -254,7 +254,7 @@ class AccessPeriodForm(QuestionForm):
 
 
 class AccessPartsForm(QuestionForm):
-    parts = SelectMultipleField(
+    parts = GovCheckboxesField(
         "Which kinds of information do you want?",
         choices=[*choices("categories"), NOT_SURE],
         validators=[Required("Select the kinds of information you want")],
@@ -283,7 +283,7 @@ class RectificationCorrectForm(QuestionForm):
 
 
 class RestrictionGroundsForm(QuestionForm):
-    ground = RadioField(
+    ground = GovRadioField(
         "Why should we limit how we use the information?",
         choices=RESTRICTION_GROUNDS,
         validators=[Required("Select why we should limit how we use the information")],
@@ -298,7 +298,7 @@ class RestrictionWhyForm(QuestionForm):
 
 
 class ObjectionUsesForm(QuestionForm):
-    uses = SelectMultipleField(
+    uses = GovCheckboxesField(
         "Which uses of the information do you object to?",
         choices=choices("purposes"),
         validators=[Required("Select which uses you object to")],
@@ -318,7 +318,7 @@ class ObjectionReasonsForm(QuestionForm):
 
 
 class ContactMethodForm(QuestionForm):
-    method = RadioField(
+    method = GovRadioField(
         "How should we contact you?",
         choices=CONTACT_CHOICES,
         validators=[Required("Select how we should contact you")],

@@ -6,6 +6,7 @@ from datetime import date
 
 from portal.domain.answers import contact_destination, relation, right, subject_age, who
 from portal.public import forms
+from portal.public.fields import Required
 
 __all__ = ["contact_destination", "relation", "right", "subject_age", "who"]
 
@@ -55,11 +56,14 @@ def _details_title(a):
     }.get(who(a), "Your details")
 
 
+def _set_required_message(field, message: str) -> None:
+    # Replace, never mutate: validator objects are shared by every instance of the form class.
+    field.validators = [Required(message), *field.validators[1:]]
+
+
 def _customise_details(form, a):
     words = about(a)
-    form.full_name.validators[0].message = (
-        "Enter your full name" if words["your"] == "your" else f"Enter {words['your']} full name"
-    )
+    _set_required_message(form.full_name, f"Enter {words['your']} full name")
     form.date_of_birth.thing = f"{words['your']} date of birth"
     if who(a) == "young_person":
         form.full_name.label.text = "Your full name"
@@ -67,15 +71,15 @@ def _customise_details(form, a):
 
 
 def _customise_address(form, a):
-    form.address.validators[0].message = f"Enter {about(a)['your']} address"
-    form.postcode.validators[0].message = f"Enter {about(a)['your']} postcode"
+    _set_required_message(form.address, f"Enter {about(a)['your']} address")
+    _set_required_message(form.postcode, f"Enter {about(a)['your']} postcode")
 
 
 def _customise_requester(form, a):
     if who(a) == "represented":
         form.relationship.label.text = "Your job title or role"
         form.relationship.description = "For example, solicitor, or advocate at a charity"
-        form.relationship.validators[0].message = "Enter your job title or role"
+        _set_required_message(form.relationship, "Enter your job title or role")
 
 
 STEPS: list[Step] = [
@@ -112,7 +116,6 @@ STEPS: list[Step] = [
         "numbers",
         forms.NumbersForm,
         lambda a: f"{about(a)['Your']} reference numbers",
-        template="public/numbers.html",
     ),
     Step(
         "requester",

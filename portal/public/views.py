@@ -259,12 +259,16 @@ def confirmation():
 
 @public.route("/privacy")
 def privacy():
-    return render_template("public/privacy.html", title="Privacy notice", notice=privacy_notice())
+    notice = privacy_notice()
+    return render_template(
+        "public/privacy.html", title=f"{notice['service']}: privacy notice", notice=notice
+    )
 
 
 @public.route("/accessibility")
 def accessibility():
-    return render_template("public/accessibility.html", title="Accessibility statement")
+    title = f"Accessibility statement for {current_app.config['SERVICE_NAME']}"
+    return render_template("public/accessibility.html", title=title)
 
 
 @public.route("/cookies")

@@ -1,0 +1,53 @@
+# Two commands do all the set-up:  `make run` (start the portal)  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run install install-test test test-postgres lint format assets clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test,dev]"
+
+# Start the portal on the embedded defaults (SQLite in instance/, messages captured locally)
+# with a worker beside it that sends (captures) the queued messages.
+run: install
+	$(FLASK) db upgrade
+	@echo ""
+	@echo "Portal:             http://127.0.0.1:5000"
+	@echo "Captured messages:  http://127.0.0.1:5000/_dev/messages (no NOTIFY_API_KEY set)"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) worker & \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Install what the tests need, check lint and formatting, and run the suite (SQLite).
+test: install-test lint
+	$(BIN)/pytest -q
+
+# The same suite against PostgreSQL (the production store).
+test-postgres: install-test
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Rebuild static/govuk from GOV.UK Frontend (needs Node and npm; the portal itself does not).
+assets:
+	cd assets-src && npm ci && node build.mjs
+
+clean:
+	rm -rf $(VENV) instance *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,315 @@
+"""Domain functions on a real database: a transition's state, audit event, clock rows and
+outbox rows commit or roll back together; the sweep is idempotent; the audit trail is
+append-only."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from portal.deadlines import WorkingCalendar
+from portal.domain import DomainError
+from portal.domain.actions import StaleRequest, apply_action
+from portal.domain.requests import submit_request
+from portal.domain.sweep import sweep
+from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMessage, ServiceTask
+from portal.runtime import definition
+from portal.workflow import Actor
+
+W = WorkingCalendar()
+DPO = Actor("dpo", id=1)
+RECEIVED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # due Tue 29 Dec 2026
+
+
+def answers(right="access", who="me", dob="1985-02-01"):
+    return {
+        "right": {"right": right},
+        "who": {"who": who},
+        "details": {"full_name": "Sam Taylor", "other_names": "", "date_of_birth": dob},
+        "address": {"address": "1 Judd Street", "postcode": "WC1H 9JE"},
+        "numbers": {},
+        "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
+        "contact-method": {"method": "email"},
+        "contact-details": {"email": "sam@example.com"},
+    }
+
+
+def make_request(session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1"):
+    draft = Draft(id=key, answers=answers(right, who, dob), verified_contact="sam@example.com")
+    session.add(draft)
+    session.commit()
+    return submit_request(session, definition(), draft, draft.answers, now, W)
+
+
+def counts(session):
+    return tuple(
+        session.scalar(select(func.count(model.id)))
+        for model in (AuditEvent, ClockEvent, OutboxMessage, ServiceTask)
+    )
+
+
+def test_submit_writes_everything_in_one_go(session):
+    request = make_request(session)
+    assert request.state == "triage"
+    assert request.received_date == date(2026, 11, 25)
+    assert request.due_date == date(2026, 12, 29)
+    assert counts(session) == (1, 1, 1, 0)
+
+
+def test_submit_requires_a_confirmed_contact(session):
+    draft = Draft(id="d2", answers=answers(), verified_contact=None)
+    session.add(draft)
+    session.commit()
+    with pytest.raises(DomainError):
+        submit_request(session, definition(), draft, draft.answers, RECEIVED, W)
+    assert session.scalar(select(func.count(DataRequest.id))) == 0
+
+
+def test_pause_and_resume_move_the_due_date(session):
+    request = make_request(session)
+    apply_action(
+        session,
+        definition(),
+        request,
+        "route",
+        DPO,
+        date(2026, 11, 26),
+        W,
+        {"services": ["family_support", "housing"]},
+    )
+    assert request.state == "with_service"
+    tasks = session.scalars(select(ServiceTask)).all()
+    # Internal target: 5 working days before Tue 29 Dec: 28 Dec and 25 Dec are holidays ->
+    # 24, 23, 22, 21, 18 Dec.
+    assert [t.target_date for t in tasks] == [date(2026, 12, 18)] * 2
+    apply_action(
+        session,
+        definition(),
+        request,
+        "ask_clarification",
+        DPO,
+        date(2026, 12, 1),
+        W,
+        {"question": "Which years?"},
+    )
+    apply_action(
+        session,
+        definition(),
+        request,
+        "clarification_received",
+        Actor("requester"),
+        date(2026, 12, 3),
+        W,
+        {"answer": "2024"},
+    )
+    # Paused 1-3 Dec: 3 days. 25 Dec + 3 = Mon 28 Dec (Boxing Day substitute) -> Tue 29 Dec.
+    assert request.due_date == date(2026, 12, 29)
+    apply_action(
+        session,
+        definition(),
+        request,
+        "extend",
+        DPO,
+        date(2026, 12, 4),
+        W,
+        {"reason": "Many records"},
+    )
+    # 25 Feb 2027 + 3 = Sun 28 Feb -> Mon 1 Mar 2027.
+    assert request.due_date == date(2027, 3, 1)
+    kinds = [e.kind for e in session.scalars(select(ClockEvent).order_by(ClockEvent.id))]
+    assert kinds == ["start", "pause", "resume", "extend"]
+    audit = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(a.action, a.from_state, a.to_state) for a in audit][-1] == (
+        "extend",
+        "with_service",
+        "extended",
+    )
+    keys = [
+        m.message_key for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    ]
+    assert keys.count("time_extended") == 1 and keys.count("clarification_needed") == 1
+
+
+def test_refused_action_changes_nothing(session):
+    request = make_request(session, right="rectification")
+    before = counts(session)
+    with pytest.raises(DomainError, match="Only access requests"):
+        apply_action(
+            session,
+            definition(),
+            request,
+            "ask_clarification",
+            DPO,
+            date(2026, 12, 1),
+            W,
+            {"question": "?"},
+        )
+    assert counts(session) == before and request.state == "triage"
+
+
+def test_transition_rolls_back_whole_when_a_message_cannot_be_queued(session, monkeypatch):
+    request = make_request(session)
+    import portal.domain.actions as actions
+
+    def broken_queue(*args, **kwargs):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(actions, "queue", broken_queue)
+    before = counts(session)
+    with pytest.raises(RuntimeError):
+        apply_action(
+            session,
+            definition(),
+            request,
+            "refuse",
+            DPO,
+            date(2026, 12, 1),
+            W,
+            {"reason": "Excessive"},
+        )
+    session.expire_all()
+    assert counts(session) == before
+    assert session.get(DataRequest, request.id).state == "triage"
+
+
+def test_stale_version_is_refused(session):
+    request = make_request(session)
+    version = request.version
+    apply_action(
+        session,
+        definition(),
+        request,
+        "request_evidence",
+        DPO,
+        date(2026, 11, 26),
+        W,
+        {"reason": "Photo ID"},
+        expected_version=version,
+    )
+    with pytest.raises(StaleRequest):
+        apply_action(
+            session,
+            definition(),
+            request,
+            "refuse",
+            DPO,
+            date(2026, 11, 26),
+            W,
+            {"reason": "x"},
+            expected_version=version,
+        )
+
+
+def test_evidence_restarts_the_clock(session):
+    request = make_request(session)
+    apply_action(
+        session,
+        definition(),
+        request,
+        "request_evidence",
+        DPO,
+        date(2026, 11, 26),
+        W,
+        {"reason": "Photo ID"},
+    )
+    assert request.due_date is None  # waiting: the clock has not started
+    apply_action(
+        session,
+        definition(),
+        request,
+        "evidence_received",
+        DPO,
+        date(2026, 12, 10),
+        W,
+        {"evidence_date": "2026-12-08"},
+    )
+    assert request.due_date == date(2027, 1, 8)  # one month from the evidence date
+
+
+def test_audit_events_cannot_be_edited_or_deleted(session):
+    make_request(session)
+    with pytest.raises((DBAPIError, IntegrityError)):
+        session.execute(text("UPDATE audit_event SET actor = 'someone else'"))
+        session.commit()
+    session.rollback()
+    with pytest.raises((DBAPIError, IntegrityError)):
+        session.execute(text("DELETE FROM audit_event"))
+        session.commit()
+    session.rollback()
+    assert session.scalar(select(func.count(AuditEvent.id))) == 1
+
+
+def test_sweep_reminds_then_escalates_and_never_twice(session):
+    request = make_request(session)  # due Tue 29 Dec 2026
+    apply_action(
+        session,
+        definition(),
+        request,
+        "route",
+        DPO,
+        date(2026, 11, 26),
+        W,
+        {"services": ["housing"]},
+    )
+
+    def reminders():
+        return [
+            m
+            for m in session.scalars(select(OutboxMessage))
+            if m.message_key.startswith("staff_") and m.message_key != "staff_task_assigned"
+        ]
+
+    # Far from due: nothing.
+    assert sweep(session, definition(), date(2026, 12, 1), W).reminders == 0
+    # 5 working days before (Mon 21 Dec: 22, 23, 24, 29 Dec = 4 left -> within 5).
+    first = sweep(session, definition(), date(2026, 12, 21), W)
+    again = sweep(session, definition(), date(2026, 12, 21), W)
+    assert (first.reminders, again.reminders) == (1, 0)
+    # Two days before: the second reminder, once.
+    assert sweep(session, definition(), date(2026, 12, 24), W).reminders == 1
+    assert sweep(session, definition(), date(2026, 12, 24), W).reminders == 0
+    assert [m.recipient for m in reminders()] == ["housing.records@camden.gov.uk"] * 2
+    # Overdue on Wed 30 Dec (a working day): flagged, escalated to the DPO, once.
+    late = sweep(session, definition(), date(2026, 12, 30), W)
+    later = sweep(session, definition(), date(2026, 12, 31), W)
+    assert (late.flagged_overdue, late.escalations) == (1, 1)
+    assert (later.flagged_overdue, later.escalations) == (0, 0)
+    assert session.get(DataRequest, request.id).overdue
+    escalations = [m for m in reminders() if m.message_key == "staff_overdue"]
+    assert [m.recipient for m in escalations] == ["dpo@camden.gov.uk"]
+
+
+def test_overdue_escalation_waits_for_a_working_day(session):
+    make_request(session, now=datetime(2026, 2, 27, 12, 0, tzinfo=UTC))  # due Fri 27 Mar 2026
+    saturday = sweep(session, definition(), date(2026, 3, 28), W)
+    assert (saturday.flagged_overdue, saturday.escalations) == (1, 0)
+    monday = sweep(session, definition(), date(2026, 3, 30), W)
+    assert monday.escalations == 1
+
+
+def test_same_draft_submitted_twice_makes_one_request(session):
+    first = make_request(session)
+    draft = session.get(Draft, "d1")
+    again = submit_request(session, definition(), draft, draft.answers, RECEIVED, W)
+    assert again.id == first.id
+    assert session.scalar(select(func.count(DataRequest.id))) == 1
+
+
+def test_submission_key_is_unique_in_the_database(session):
+    make_request(session)
+    duplicate = DataRequest(
+        reference="DR-TEST-0001",
+        submission_key="d1",
+        data_right="access",
+        subject_relation="self",
+        state="triage",
+        received_at=RECEIVED,
+        received_date=date(2026, 11, 25),
+        owner_team="dpo",
+        answers={},
+    )
+    session.add(duplicate)
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()

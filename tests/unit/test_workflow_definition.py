@@ -1,0 +1,115 @@
+"""The workflow files load, and broken ones are refused with the file, key and problem."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portal.config import ROOT
+from portal.content import category_keys
+from portal.workflow import WorkflowDefinitionError, load_workflow
+
+BROKEN = Path(__file__).parent / "broken_workflows"
+
+
+def test_shipped_definitions_are_valid():
+    definition = load_workflow(ROOT / "workflows", category_keys())
+    assert {
+        "triage",
+        "with_service",
+        "awaiting_clarification",
+        "extended",
+        "disclosure_review",
+        "response_ready",
+        "completed",
+        "refused",
+        "withdrawn",
+        "closed",
+        "awaiting_evidence",
+        "competence_review",
+    } <= set(definition.states)
+    assert definition.states["awaiting_clarification"].clock == "paused"
+    assert definition.states["awaiting_evidence"].clock == "waiting"
+
+
+def load_broken(case: str, tmp_path) -> WorkflowDefinitionError:
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    for broken in (BROKEN / case).iterdir():
+        shutil.copy(broken, folder / broken.name)
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        load_workflow(folder, category_keys())
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (
+            "unknown_state",
+            "request.yaml: transitions[4] (ask_clarification).to: "
+            "unknown state 'awaiting_clarificaton'",
+        ),
+        (
+            "unreachable_state",
+            "request.yaml: states.archived: unreachable: no transition leads here",
+        ),
+        ("dead_end", "request.yaml: states.closed: not final but has no way out"),
+        (
+            "unknown_role_guard_clock",
+            "request.yaml: transitions[6] (extend).roles: unknown role 'janitor'",
+        ),
+        (
+            "unknown_role_guard_clock",
+            "request.yaml: transitions[6] (extend).guards: unknown guard 'is_full_moon'",
+        ),
+        (
+            "unknown_role_guard_clock",
+            "request.yaml: transitions[6] (extend).clock: unknown clock effect 'fast_forward'",
+        ),
+        (
+            "unknown_message",
+            "request.yaml: transitions[6] (extend).messages: "
+            "unknown message 'time_extnded' (not in messages.yaml)",
+        ),
+        (
+            "missing_template",
+            "messages.yaml: messages.time_extended.sms: missing template text (body)",
+        ),
+    ],
+)
+def test_broken_definition_is_refused_with_a_clear_message(case, expected, tmp_path):
+    error = load_broken(case, tmp_path)
+    assert expected in error.problems
+    assert expected in str(error)
+
+
+def test_unknown_data_category_in_routing_is_refused(tmp_path):
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    routing = folder / "routing.yaml"
+    routing.write_text(routing.read_text().replace("categories: [housing]", "categories: [pets]"))
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        load_workflow(folder, category_keys())
+    assert "routing.yaml: services.housing.categories: unknown data category 'pets'" in str(
+        caught.value
+    )
+
+
+def test_app_refuses_to_start_with_a_bad_definition(tmp_path, monkeypatch):
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    shutil.copy(BROKEN / "dead_end" / "request.yaml", folder / "request.yaml")
+    from portal import create_app
+
+    monkeypatch.setenv("WORKFLOW_DIR", str(folder))
+    with pytest.raises(WorkflowDefinitionError, match="not final but has no way out"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_missing_file_is_named(tmp_path):
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    (folder / "routing.yaml").unlink()
+    with pytest.raises(WorkflowDefinitionError, match="routing.yaml: \\(file\\): missing file"):
+        load_workflow(folder, category_keys())

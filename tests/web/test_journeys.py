@@ -1,0 +1,178 @@
+"""Each right and each 'who is it about' branch, end to end through the test client."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEvent, ClockEvent, DataRequest, OutboxMessage, Upload
+from tests.helpers import Resident, deliver_messages, pdf_file
+
+
+@pytest.fixture
+def resident(client_request):
+    client_request.client.get("/request/start")
+    return Resident(client_request)
+
+
+def only_request(session) -> DataRequest:
+    requests = session.scalars(select(DataRequest)).all()
+    assert len(requests) == 1
+    return requests[0]
+
+
+@pytest.mark.parametrize("right", ["access", "rectification", "restriction", "objection"])
+def test_each_right_end_to_end(resident, client_request, session, right):
+    resident.make_request(right=right)
+    page = client_request.get("/request/confirmation")
+    request = only_request(session)
+    assert request.data_right == right
+    assert request.state == "triage"
+    reference = page.select_one(".govuk-panel__body strong").get_text()
+    assert reference == request.reference
+    assert request.reference.startswith("DR-") and len(request.reference) == 12
+    assert request.due_date is not None
+    due = f"{request.due_date.day} {request.due_date:%B %Y}"
+    assert due in page.get_text()
+    assert session.scalar(select(func.count(AuditEvent.id))) == 1
+    assert [e.kind for e in session.scalars(select(ClockEvent))] == ["start"]
+    received = [m for m in deliver_messages() if "received your request" in m.body]
+    assert len(received) == 1 and reference in received[0].body and due in received[0].body
+
+
+def test_access_answers_are_stored(resident, session):
+    resident.make_request(right="access")
+    request = only_request(session)
+    assert request.answers["access-parts"]["parts"] == ["reports_assessments", "housing"]
+    subject = request.person("subject")
+    assert subject.full_name == "Sam Taylor"
+    assert subject.date_of_birth == date(1985, 2, 1)
+    assert subject.postcode == "WC1H 9JE"
+    assert subject.email == "sam@example.com" and subject.contact_by == "email"
+    assert request.person("requester") is None
+
+
+def test_young_person_asks_for_their_own_data(resident, client_request, session):
+    client_request.post("/request/right", {"right": "access"})
+    client_request.post("/request/who", {"who": "young_person"})
+    page = client_request.get("/request/details")
+    assert page.h1.get_text(strip=True) == "About you"
+    assert "You do not need to ask your parents" in page.get_text()
+    resident.make_request(who="young_person", dob="3 4 2012")
+    request = only_request(session)
+    assert request.subject_relation == "self"
+    assert request.state == "triage"
+    assert request.answers["who"] == "young_person"
+
+
+def test_parent_asking_about_a_child_of_12_or_over_is_told_and_reviewed(
+    resident, client_request, session
+):
+    client_request.post("/request/right", {"right": "access"})
+    client_request.post("/request/who", {"who": "child"})
+    response = client_request.post(
+        "/request/details",
+        {"full_name": "Jo Taylor", "date_of_birth": ["3", "4", str(date.today().year - 13)]},
+    )
+    assert response.location.endswith("/request/child-view")
+    page = client_request.get("/request/child-view")
+    assert "may ask whether they understand and agree" in page.get_text()
+    resident.make_request(who="child", dob=f"3 4 {date.today().year - 13}")
+    request = only_request(session)
+    assert request.subject_relation == "child"
+    assert request.state == "competence_review"
+    assert request.person("requester").full_name == "Alex Taylor"
+    assert request.person("requester").email == "sam@example.com"
+    assert request.person("subject").email is None
+
+
+def test_parent_asking_about_a_young_child_skips_the_review(resident, client_request, session):
+    resident.make_request(who="child", dob=f"3 4 {date.today().year - 6}")
+    assert only_request(session).state == "triage"
+
+
+def test_representative_uploads_written_authority(resident, session):
+    resident.make_request(who="represented", upload=pdf_file("signed authority.pdf"))
+    request = only_request(session)
+    assert request.subject_relation == "represented"
+    assert request.answers["representative"]["capacity"] == "solicitor"
+    uploads = session.scalars(select(Upload)).all()
+    assert len(uploads) == 1
+    assert uploads[0].request_id == request.id
+    assert uploads[0].purpose == "authority"
+    assert uploads[0].filename == "signed authority.pdf"
+    assert uploads[0].content.startswith(b"%PDF")
+
+
+def test_text_message_contact(resident, session):
+    resident.make_request(contact_method="sms", contact={"mobile": "07700 900123"})
+    subject = only_request(session).person("subject")
+    assert subject.phone == "07700900123" and subject.email is None
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all()
+    assert {m.message_key for m in sent} == {"verification_code", "request_received"}
+
+
+def test_post_contact_still_confirms_by_email(resident, session):
+    resident.make_request(
+        contact_method="post",
+        contact={
+            "address": "2 Judd Street\nLondon",
+            "postcode": "WC1H 9JE",
+            "email": "s@example.com",
+        },
+    )
+    deliver_messages()
+    channels = {m.channel for m in session.scalars(select(OutboxMessage)).all()}
+    assert channels == {"email", "letter"}  # the code by email, the acknowledgement by post
+
+
+def test_submitting_twice_makes_one_request(resident, client_request, session):
+    resident.make_request()
+    client_request.post("/request/check", {"declaration": "y"})
+    client_request.client.post("/request/check", data={"declaration": "y"})
+    assert session.scalar(select(func.count(DataRequest.id))) == 1
+    # The back button to any question page leads to the confirmation, not a new request.
+    response = client_request.client.get("/request/right")
+    assert response.location.endswith("/request/confirmation")
+
+
+def test_change_link_returns_to_check_and_new_questions_are_asked(
+    resident, client_request, session
+):
+    client_request.post("/request/right", {"right": "objection"})
+    # Answer everything for an objection, up to the check page, without submitting.
+    for step, data in [
+        ("who", {"who": "me"}),
+        ("details", {"full_name": "Sam Taylor", "date_of_birth": ["1", "2", "1985"]}),
+        ("address", {"address": "1 Judd Street", "postcode": "WC1H 9JE"}),
+        ("numbers", {}),
+        ("objection-uses", {"uses": ["evaluate_impact"]}),
+        ("objection-reasons", {"reasons": "Because"}),
+        ("contact-method", {"method": "email"}),
+        ("contact-details", {"email": "sam@example.com"}),
+    ]:
+        client_request.post(f"/request/{step}", data)
+    from tests.helpers import latest_code
+
+    client_request.post("/request/confirm-contact", {"code": latest_code()})
+    page = client_request.get("/request/check")
+    links = [a["href"] for a in page.select(".govuk-summary-list__actions a")]
+    assert "/request/numbers?change=1" in links
+    # A simple change goes straight back to the check page.
+    response = client_request.post("/request/numbers?change=1", {"nhs_number": "943 476 5919"})
+    assert response.location.endswith("/request/check")
+    # Changing the right asks the new right's questions, then returns to the check page.
+    response = client_request.post("/request/right?change=1", {"right": "restriction"})
+    assert response.location.endswith("/request/restriction-grounds?change=1")
+    response = client_request.post("/request/restriction-grounds?change=1", {"ground": "accuracy"})
+    assert response.location.endswith("/request/restriction-why?change=1")
+    response = client_request.post("/request/restriction-why?change=1", {"why": "Checking"})
+    assert response.location.endswith("/request/check")
+    text = client_request.get("/request/check").get_text()
+    assert "943 476 5919" not in text and "9434765919" in text
+    assert "Why do you object?" not in text  # the old right's answers no longer apply
+    client_request.post("/request/check", {"declaration": "y"})
+    request = only_request(session)
+    assert request.data_right == "restriction"
+    assert "objection-uses" not in request.answers
+    assert request.person("subject").nhs_number == "9434765919"

@@ -1,0 +1,147 @@
+"""Content pages, security headers, CSRF, and the captured-messages page."""
+
+import pytest
+
+from portal.content import privacy_notice
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [
+        ("/", "Ask for or correct your family support records"),
+        ("/privacy", "Family Support and Complex Families: privacy notice"),
+        (
+            "/accessibility",
+            "Accessibility statement for Ask for or correct your family support records",
+        ),
+        ("/cookies", "Cookies"),
+        ("/contact", "Contact us"),
+    ],
+)
+def test_content_pages(client_request, url, heading):
+    page = client_request.get(url)
+    assert page.h1.get_text(strip=True) == heading
+    # A council service: its own name in the header, no crown, no GOV.UK logo.
+    assert (
+        page.select_one(".govuk-generic-header").get_text(strip=True) == "London Borough of Camden"
+    )
+    assert not page.select(".govuk-header__logotype, .govuk-logo, svg.govuk-footer__crown")
+    footer_links = {a.get_text(strip=True) for a in page.select("footer a")}
+    assert {"Privacy notice", "Accessibility statement", "Cookies", "Contact us"} <= footer_links
+    assert page.select_one(".govuk-phase-banner")
+
+
+def test_start_page_explains_the_rights_time_limit_and_cost(client_request):
+    text = client_request.get("/").get_text()
+    for phrase in (
+        "right of access",
+        "right to rectification",
+        "right to restriction",
+        "right to object",
+        "It is free",
+        "one calendar month",
+        "up to 2 more months",
+    ):
+        assert phrase in text
+
+
+def test_privacy_notice_is_rendered_from_the_structured_file(client_request):
+    text = client_request.get("/privacy").get_text()
+    notice = privacy_notice()
+    for section in ("purposes", "categories"):
+        for item in notice[section]:
+            assert item["text"] in text
+    assert notice["dpo"]["name"] in text
+    assert "casework@ico.org.uk" in text and "0303 123 1113" in text
+
+
+def test_council_and_service_names_come_from_configuration(make_app, monkeypatch):
+    monkeypatch.setenv("COUNCIL_NAME", "Example Borough Council")
+    monkeypatch.setenv("SERVICE_NAME", "Your family records")
+    app = make_app()
+    with app.app_context():
+        html = app.test_client().get("/").get_data(as_text=True)
+    assert "Example Borough Council" in html and "Your family records" in html
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_holds_no_personal_data(client_request, client):
+    client.get("/request/start")
+    client_request.post("/request/right", {"right": "access"})
+    client_request.post("/request/who", {"who": "me"})
+    client_request.post(
+        "/request/details", {"full_name": "Unique Name", "date_of_birth": ["1", "2", "1985"]}
+    )
+    cookie = client.get_cookie("portal_session")
+    assert cookie.http_only
+    import base64
+    import zlib
+
+    payload = cookie.value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if cookie.value.startswith("."):
+        raw = zlib.decompress(raw)
+    assert b"draft_id" in raw and b"Unique" not in raw and b"1985" not in raw
+
+
+def test_static_assets_are_served_with_the_right_paths(client):
+    css = client.get("/static/govuk/portal.min.css")
+    assert css.status_code == 200
+    body = css.get_data(as_text=True)
+    assert "GDS Transport" not in body and "arial" in body.lower()
+    assert "url(/assets/" not in body and 'url("/assets/' not in body
+    assert client.get("/static/govuk/govuk-frontend.min.js").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/request/right",
+        "/request/confirm-contact",
+        "/request/confirm-contact/resend",
+        "/request/check",
+    ],
+)
+def test_every_form_needs_a_csrf_token(make_app, url):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        client.get("/request/start")
+        response = client.post(url, data={"right": "access", "code": "123456"})
+        assert response.status_code == 400
+        assert "Your session has ended" in response.get_data(as_text=True)
+
+
+def test_codes_are_rate_limited_per_client(make_app):
+    from portal.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        limiter.reset()
+        client = app.test_client()
+        client.get("/request/start")
+        statuses = [client.post("/request/confirm-contact/resend").status_code for _ in range(4)]
+        assert statuses[-1] == 429
+
+
+def test_captured_messages_page_only_without_a_notify_key(make_app):
+    app = make_app(NOTIFY_API_KEY="key")
+    with app.app_context():
+        assert app.test_client().get("/_dev/messages").status_code == 404
+
+
+def test_unknown_page_is_a_gov_uk_404(client_request):
+    page = client_request.get("/no-such-page", expected_status=404)
+    assert page.h1.get_text(strip=True) == "Page not found"
