@@ -313,3 +313,59 @@ def test_submission_key_is_unique_in_the_database(session):
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
+
+
+def test_request_cannot_complete_until_every_service_task_is_answered(session):
+    from portal.domain.tasks import answer_task
+
+    request = make_request(session, right="objection")
+    apply_action(
+        session,
+        definition(),
+        request,
+        "route",
+        DPO,
+        date(2026, 11, 26),
+        W,
+        {"services": ["family_support", "housing"]},
+    )
+    housing_worker = Actor("caseworker", frozenset({"housing"}), id=7)
+    family, housing = session.scalars(select(ServiceTask).order_by(ServiceTask.id)).all()
+    with pytest.raises(DomainError, match="another service"):
+        answer_task(session, family, housing_worker, "no_data", "", RECEIVED)
+    with pytest.raises(DomainError, match="Describe the data found"):
+        answer_task(session, housing, housing_worker, "data_found", " ", RECEIVED)
+    answer_task(session, housing, housing_worker, "no_data", "", RECEIVED)
+    with pytest.raises(DomainError, match="1 service search task"):
+        apply_action(
+            session,
+            definition(),
+            request,
+            "record_outcome",
+            housing_worker,
+            date(2026, 11, 30),
+            W,
+            {"outcome": "processing_stopped", "reason": "Done"},
+        )
+    answer_task(session, family, DPO, "data_found", "Evaluation records 2024", RECEIVED)
+    apply_action(
+        session,
+        definition(),
+        request,
+        "record_outcome",
+        housing_worker,
+        date(2026, 11, 30),
+        W,
+        {"outcome": "processing_stopped", "reason": "Done"},
+    )
+    apply_action(session, definition(), request, "complete", DPO, date(2026, 12, 1), W)
+    assert request.state == "completed" and request.outcome == "processing_stopped"
+    actions = [a.action for a in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions == [
+        "submit",
+        "route",
+        "answer_task",
+        "answer_task",
+        "record_outcome",
+        "complete",
+    ]

@@ -1,0 +1,41 @@
+"""Answering a service's search task: "data found" (with what) or "no data held"."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portal.domain import DomainError
+from portal.models import AuditEvent, DataRequest, ServiceTask
+from portal.workflow import Actor
+
+ANSWERS = ("data_found", "no_data")
+
+
+def answer_task(
+    session: Session, task: ServiceTask, actor: Actor, answer: str, finding: str, now: datetime
+) -> ServiceTask:
+    """Record a service's answer and audit it, in one transaction. A caseworker may answer only
+    their own service's task."""
+    if actor.role not in ("dpo", "caseworker"):
+        raise DomainError("Only the DPO or a caseworker can answer a search task.")
+    if actor.role == "caseworker" and task.service not in actor.services:
+        raise DomainError("This task belongs to another service.")
+    if answer not in ANSWERS:
+        raise DomainError("Select whether the service holds data.")
+    if answer == "data_found" and not (finding or "").strip():
+        raise DomainError("Describe the data found.")
+    request = session.get(DataRequest, task.request_id)
+    before = task.status
+    task.status, task.finding, task.answered_at = answer, (finding or "").strip() or None, now
+    session.add(
+        AuditEvent(
+            request_id=request.id,
+            actor=f"{actor.role}:{actor.id}" if actor.id is not None else actor.role,
+            action="answer_task",
+            from_state=request.state,
+            to_state=request.state,
+            detail={"service": task.service, "before": before, "after": answer},
+        )
+    )
+    session.commit()
+    return task
