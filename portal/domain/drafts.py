@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal.domain import as_utc
 from portal.models import Draft, Upload, VerificationCode
 
 DRAFT_LIFETIME = timedelta(hours=24)
@@ -23,16 +24,9 @@ def find_draft(session: Session, draft_id: str | None, now: datetime) -> Draft |
     if not draft_id:
         return None
     draft = session.get(Draft, draft_id)
-    if draft is None or _as_aware(draft.updated_at) < now - DRAFT_LIFETIME:
+    if draft is None or as_utc(draft.updated_at) < now - DRAFT_LIFETIME:
         return None
     return draft
-
-
-def _as_aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def save_answers(

@@ -3,13 +3,13 @@
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.domain import DomainError
+from portal.domain import DomainError, as_utc
 from portal.domain.outbox import queue
 from portal.models import Draft, VerificationCode
 from portal.workflow.definition import WorkflowDefinition
@@ -29,10 +29,6 @@ class CodeResult(Enum):
 
 def _hash(secret: str, draft_id: str, code: str) -> str:
     return hmac.new(secret.encode(), f"{draft_id}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def send_code(
@@ -89,7 +85,7 @@ def check_code(session: Session, draft: Draft, code: str, now: datetime, secret:
         return CodeResult.NO_CODE
     if row.attempts >= MAX_ATTEMPTS:
         return CodeResult.TOO_MANY_ATTEMPTS
-    if _aware(row.expires_at) < now:
+    if as_utc(row.expires_at) < now:
         return CodeResult.EXPIRED
     row.attempts += 1
     if hmac.compare_digest(row.code_hash, _hash(secret, draft.id, code)):
