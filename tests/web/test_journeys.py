@@ -176,3 +176,57 @@ def test_change_link_returns_to_check_and_new_questions_are_asked(
     assert request.data_right == "restriction"
     assert "objection-uses" not in request.answers
     assert request.person("subject").nhs_number == "9434765919"
+
+
+@pytest.mark.parametrize(
+    ("right", "who"),
+    [
+        ("access", "represented"),
+        ("rectification", "child"),
+        ("restriction", "young_person"),
+        ("objection", "me"),
+    ],
+)
+def test_every_question_page_renders_with_gov_uk_basics(resident, client_request, right, who):
+    """GET each page before answering it: one <h1>, a matching <title>, a back link."""
+    from tests.helpers import latest_code
+
+    seen = []
+    original = resident.answer
+
+    def answer_after_looking(step, data, expected_status=302):
+        page = client_request.get(f"/request/{step}")
+        assert page.select_one(".govuk-back-link"), step
+        seen.append(step)
+        return original(step, data, expected_status)
+
+    resident.answer = answer_after_looking
+    dob = f"3 4 {date.today().year - 13}" if who in ("child", "young_person") else "1 2 1985"
+    resident.make_request(right=right, who=who, dob=dob)
+    assert seen[0] == "right" and seen[-1] == "contact-details"
+    assert latest_code()
+
+
+def test_wording_for_one_resident_does_not_leak_to_the_next(make_app):
+    from tests.helpers import ClientRequest, error_summary
+
+    app = make_app()
+    with app.app_context():
+        for who, expected in [
+            ("child", "Enter your child's full name"),
+            ("me", "Enter your full name"),
+            ("represented", "Enter their full name"),
+        ]:
+            client_request = ClientRequest(app.test_client())
+            client_request.client.get("/request/start")
+            client_request.post("/request/right", {"right": "access"})
+            client_request.post("/request/who", {"who": who})
+            if who == "represented":
+                client_request.post("/request/representative", {"capacity": "advocate"})
+                client_request.post(
+                    "/request/authority",
+                    {"upload": pdf_file()},
+                    content_type="multipart/form-data",
+                )
+            page = client_request.post("/request/details", {}, expected_status=200)
+            assert error_summary(page)[0][0] == expected
