@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from portal.deadlines import WorkingCalendar
 from portal.domain import DomainError
-from portal.domain.clock import deadline_of
+from portal.domain.clock import deadline_of, record_clock
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.requests import facts_for
-from portal.models import AuditEvent, ClockEvent, DataRequest, ServiceTask
+from portal.models import AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
 
 
@@ -63,16 +63,8 @@ def apply_action(
 
 def _apply(session, definition, request, decision, actor, today, working, target_days):
     request.state = decision.to_state
-    if decision.clock:
-        session.add(
-            ClockEvent(
-                request_id=request.id, kind=decision.clock, on_date=_clock_date(decision, today)
-            )
-        )
-        session.flush()
-        session.refresh(request, ["clock_events"])
-    deadline = deadline_of(request, definition, working, today)
-    request.due_date = deadline.due if deadline else None
+    on_date = _clock_date(decision, today) if decision.clock else None
+    record_clock(session, definition, request, working, today, decision.clock, on_date)
     request.overdue = bool(request.due_date and today > request.due_date)
     if decision.creates_tasks:
         services = decision.fields["services"]
@@ -101,7 +93,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=f"{actor.role}:{actor.id}" if actor.id is not None else actor.role,
+            actor=actor.label,
             action=decision.action,
             from_state=decision.from_state,
             to_state=decision.to_state,

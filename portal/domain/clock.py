@@ -3,7 +3,7 @@
 from datetime import date
 
 from portal.deadlines import Deadline, Pause, WorkingCalendar, compute_deadline
-from portal.models import DataRequest
+from portal.models import ClockEvent, DataRequest
 from portal.workflow.definition import WorkflowDefinition
 
 
@@ -40,3 +40,23 @@ def deadline_of(
         extended=extended,
         today=today,
     )
+
+
+def record_clock(
+    session,
+    definition: WorkflowDefinition,
+    request: DataRequest,
+    working: WorkingCalendar,
+    today: date,
+    kind: str | None = None,
+    on_date: date | None = None,
+) -> Deadline | None:
+    """Add a clock row (if `kind` is given) and store the due date it leads to, inside the
+    caller's transaction."""
+    if kind:
+        session.add(ClockEvent(request_id=request.id, kind=kind, on_date=on_date or today))
+        session.flush()
+        session.refresh(request, ["clock_events"])
+    deadline = deadline_of(request, definition, working, today)
+    request.due_date = deadline.due if deadline else None
+    return deadline

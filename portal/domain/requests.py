@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from portal.deadlines import WorkingCalendar, received_date
 from portal.domain import DomainError
 from portal.domain import answers as read
-from portal.domain.clock import deadline_of
+from portal.domain.clock import record_clock
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.references import new_reference
-from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, Person, Upload
+from portal.models import AuditEvent, DataRequest, Draft, Person, Upload
 from portal.workflow import RequestFacts, WorkflowDefinition, start_state
 
 RIGHT_LABELS = {
@@ -154,11 +154,7 @@ def start_workflow(session, definition, request, today, working, actor: str) -> 
     """Put a new request in its first state, start the clock, audit it and queue the
     acknowledgement (inside the caller's transaction)."""
     request.state = start_state(definition, facts_for(request, today), today)
-    session.add(ClockEvent(request_id=request.id, kind=definition.start.clock, on_date=today))
-    session.flush()
-    session.refresh(request, ["clock_events"])
-    deadline = deadline_of(request, definition, working, today)
-    request.due_date = deadline.due if deadline else None
+    deadline = record_clock(session, definition, request, working, today, definition.start.clock)
     request.legacy_regime = bool(deadline and deadline.legacy)
     session.add(
         AuditEvent(

@@ -30,7 +30,7 @@ def answer_task(
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=f"{actor.role}:{actor.id}" if actor.id is not None else actor.role,
+            actor=actor.label,
             action="answer_task",
             from_state=request.state,
             to_state=request.state,

@@ -13,6 +13,11 @@ class Actor:
     services: frozenset[str] = frozenset()
     id: int | None = None
 
+    @property
+    def label(self) -> str:
+        """How the audit trail names this actor, e.g. "dpo:3" or "requester"."""
+        return f"{self.role}:{self.id}" if self.id is not None else self.role
+
 
 @dataclass(frozen=True)
 class Decision:
