@@ -5,13 +5,15 @@ from datetime import date
 
 from flask import Flask
 
+from portal.deadlines import long_date
+
 
 def gov_date(value) -> str:
     if not value:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
+    return long_date(value)
 
 
 def error_summary(form) -> dict:

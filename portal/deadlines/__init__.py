@@ -8,6 +8,7 @@ from portal.deadlines.calendar import (
     clock_start,
     complaint_acknowledgement_due,
     is_legacy_regime,
+    long_date,
     paused_days,
     received_date,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "complaint_acknowledgement_due",
     "compute_deadline",
     "is_legacy_regime",
+    "long_date",
     "paused_days",
     "received_date",
 ]

@@ -20,6 +20,11 @@ LONDON = ZoneInfo("Europe/London")
 REGIME_CHANGE = date(2026, 2, 5)
 
 
+def long_date(day: date) -> str:
+    """A date as GOV.UK writes it: 29 December 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def received_date(moment: datetime) -> date:
     """R1: the calendar date in Europe/London of the moment a request arrived."""
     if moment.tzinfo is None:

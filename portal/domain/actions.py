@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from portal.deadlines import WorkingCalendar
+from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.outbox import queue, requester_recipients
@@ -84,7 +84,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
                 {
                     "reference": request.reference,
                     "service": svc.name,
-                    "target_date": f"{target:%-d %B %Y}",
+                    "target_date": long_date(target),
                 },
                 request,
             )
@@ -106,7 +106,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
         "reference": request.reference,
         "reason": decision.fields.get("reason", ""),
         "question": decision.fields.get("question", ""),
-        "due_date": f"{request.due_date:%-d %B %Y}" if request.due_date else "",
+        "due_date": long_date(request.due_date) if request.due_date else "",
     }
     for key in decision.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)

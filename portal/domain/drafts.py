@@ -11,6 +11,7 @@ from portal.domain import as_utc
 from portal.models import Draft, Upload, VerificationCode
 
 DRAFT_LIFETIME = timedelta(hours=24)
+UPLOAD_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def new_draft(session: Session, now: datetime) -> Draft:
@@ -50,9 +51,7 @@ def save_answers(
             draft_id=draft.id,
             purpose=purpose,
             filename=_safe_filename(filename, extension),
-            content_type={"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[
-                extension
-            ],
+            content_type=UPLOAD_CONTENT_TYPES[extension],
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             content=content,

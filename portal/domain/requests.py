@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.deadlines import WorkingCalendar, received_date
+from portal.deadlines import WorkingCalendar, long_date, received_date
 from portal.domain import DomainError
 from portal.domain import answers as read
 from portal.domain.clock import record_clock
@@ -169,7 +169,7 @@ def start_workflow(session, definition, request, today, working, actor: str) -> 
     personalisation = {
         "reference": request.reference,
         "right": RIGHT_LABELS[request.data_right],
-        "due_date": f"{request.due_date:%-d %B %Y}" if request.due_date else "",
+        "due_date": long_date(request.due_date) if request.due_date else "",
     }
     for key in definition.start.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.deadlines import WorkingCalendar
+from portal.deadlines import WorkingCalendar, long_date
 from portal.domain.outbox import queue
 from portal.models import AuditEvent, DataRequest
 from portal.workflow import WorkflowDefinition
@@ -49,7 +49,7 @@ def sweep(
     dpo = [("email", definition.routing.team_emails[definition.routing.triage_team])]
     for request in requests:
         due = request.due_date
-        due_text = f"{due:%-d %B %Y}"
+        due_text = long_date(due)
         if today > due:
             if not request.overdue:
                 request.overdue = True

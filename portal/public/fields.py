@@ -11,8 +11,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field, RadioField, SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 
+from portal.domain.drafts import UPLOAD_CONTENT_TYPES
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-UPLOAD_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 NOTIFY_TEST_MOBILE = re.compile(r"^(\+447|07)700900\d{3}$")
@@ -191,7 +192,7 @@ def check_upload(storage, required: bool, thing: str = "a file"):
     if not content:
         raise ValidationError("The selected file is empty")
     kind = filetype.guess(content)
-    if kind is None or kind.extension not in UPLOAD_TYPES:
+    if kind is None or kind.extension not in UPLOAD_CONTENT_TYPES:
         raise ValidationError("The selected file must be a PDF, JPG or PNG")
     return content, kind.extension
 

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from portal.deadlines import long_date
+
 
 @dataclass(frozen=True)
 class RequestFacts:
@@ -41,7 +43,7 @@ def _within_first_month(facts, today):
     if today > facts.first_month_due:
         return (
             "The time limit can only be extended before the first month ends "
-            f"({facts.first_month_due:%-d %B %Y})."
+            f"({long_date(facts.first_month_due)})."
         )
     return None
 
