@@ -197,6 +197,19 @@ BY_NAME = {s.name: s for s in STEPS}
 UPLOAD_PURPOSES = {"authority": "authority", "rectification-evidence": "supporting"}
 
 
+def build_form(step: Step, answers: dict, **form_kwargs):
+    """The step's form filled with its saved answers and worded for this asker. Pass
+    formdata=None to show the saved answers even while another form is being posted."""
+    kwargs = {"data": answers.get(step.name) or {}, **form_kwargs}
+    if step.form is forms.ContactDetailsForm:
+        kwargs["method"] = answers.get("contact-method", {}).get("method", "email")
+    form = step.form(**kwargs)
+    if isinstance(form, forms.UploadForm):
+        form.already_uploaded = "upload_id" in answers.get(step.name, {})
+    step.customise(form, answers)
+    return form
+
+
 def applicable(answers: dict, today: date) -> list[Step]:
     return [s for s in STEPS if s.applies(answers, today)]
 

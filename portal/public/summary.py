@@ -26,16 +26,8 @@ def summary_rows(answers: dict, today: date) -> list[dict]:
             continue
         page = answers.get(step.name, {})
         change = url_for("public.question", step_name=step.name, change=1)
-        form = step.form(
-            meta={"csrf": False},
-            data=page,
-            **(
-                {"method": answers.get("contact-method", {}).get("method", "email")}
-                if step.name == "contact-details"
-                else {}
-            ),
-        )
-        step.customise(form, answers)
+        # formdata=None: the check page's own POST must not stand in for these answers.
+        form = journey.build_form(step, answers, formdata=None, meta={"csrf": False})
         if "upload_id" in page or step.name in journey.UPLOAD_PURPOSES:
             rows.append(
                 {

@@ -52,17 +52,6 @@ def _session_ended():
     return render_template("public/session_ended.html", title="Your session has ended"), 400
 
 
-def _build_form(step, answers):
-    kwargs = {"data": answers.get(step.name) or {}}
-    if step.form is forms.ContactDetailsForm:
-        kwargs["method"] = answers.get("contact-method", {}).get("method", "email")
-    form = step.form(**kwargs)
-    if isinstance(form, forms.UploadForm):
-        form.already_uploaded = "upload_id" in answers.get(step.name, {})
-    step.customise(form, answers)
-    return form
-
-
 def _form_data(form) -> dict:
     if isinstance(form, forms.ContactDetailsForm):
         return form.data_for_method()
@@ -88,7 +77,7 @@ def question(step_name):
     if step.name not in names or (first and names.index(first.name) < names.index(step.name)):
         return redirect(_step_url(first) if first else url_for("public.check"))
 
-    form = _build_form(step, answers)
+    form = journey.build_form(step, answers)
     if form.validate_on_submit():
         upload = None
         if isinstance(form, forms.UploadForm) and form.checked_upload:

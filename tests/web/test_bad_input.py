@@ -393,6 +393,11 @@ def test_declaration_is_required_and_nothing_is_stored_without_it(client_request
     assert error_summary(page) == [
         ("Confirm that the information you have given is true", "#declaration")
     ]
+    # The answers are still shown in full beside the error.
+    values = [v.get_text(strip=True) for v in page.select(".govuk-summary-list__value")]
+    assert "Sam Taylor" in values and "sam@example.com" in values
+    assert "Your accommodation and housing needs" in values  # a checkbox answer
+    assert "Get a copy of the information you hold" in values  # a radio answer
     assert session.scalar(select(func.count(DataRequest.id))) == 0
 
 
