@@ -116,10 +116,10 @@ def _after_answer(draft, step, change):
         destination = journey.contact_destination(answers)
         if draft.verified_contact != destination[1]:
             return _send_code_and_confirm(draft, destination, change)
-    following = journey.next_step(answers, step.name, today)
     if change:
         pending = journey.first_unanswered(answers, today)
         return redirect(_step_url(pending, change=True) if pending else url_for("public.check"))
+    following = journey.next_step(answers, step.name, today)
     return redirect(_step_url(following) if following else url_for("public.check"))
 
 
