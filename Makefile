@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install install-test test test-postgres lint format assets clean
+.PHONY: run install install-test test test-postgres bench lint format assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: install-test lint
 # The same suite against PostgreSQL (the production store).
 test-postgres: install-test
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+# Throughput of the Notify outbox worker against a local Notify server, as ratios to a
+# baseline measured in the same run. PostgreSQL by default (its schema is replaced).
+bench: install-test
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m benchmarks.notify_throughput
 
 lint:
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from portal.config import ROOT, load_config
+from portal.config import ROOT, check_notify_config, load_config
 from portal.content import category_keys
 from portal.extensions import csrf, db, limiter, migrate
 from portal.security import init_security
@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
+    check_notify_config(app.config, app.extensions["workflow"].messages)
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -48,10 +49,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal import template_helpers
     from portal.cli import register_cli
     from portal.errors import register_errors
+    from portal.notify.callbacks import callbacks
     from portal.public import public
 
     template_helpers.init_app(app)
     app.register_blueprint(public)
+    app.register_blueprint(callbacks)
     register_errors(app)
     register_cli(app)
     return app

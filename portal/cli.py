@@ -12,8 +12,9 @@ from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
 from portal.extensions import db
+from portal.notify.cli import register_notify_cli
 from portal.notify.dispatch import dispatch
-from portal.runtime import definition, sender, working_calendar
+from portal.runtime import definition, send_budget, sender, sender_pool, working_calendar
 
 
 def _parse_date(value: str, what: str) -> date:
@@ -27,6 +28,8 @@ def _parse_date(value: str, what: str) -> date:
 
 
 def register_cli(app: Flask) -> None:
+    register_notify_cli(app)
+
     @app.cli.command("deadline")
     @click.argument("received")
     @click.option(
@@ -93,16 +96,23 @@ def register_cli(app: Flask) -> None:
     def worker_command(once, interval):
         """Send queued messages, and sweep the clocks every hour."""
         last_sweep = 0.0
-        while True:
-            sent = dispatch(db.session, definition(), sender(), now_utc)
-            if sent:
-                click.echo(f"worker: attempted {sent} message(s)")
-            if time.monotonic() - last_sweep > 3600 or once:
-                _sweep_once(app)
-                last_sweep = time.monotonic()
-            if once:
-                return
-            time.sleep(interval)
+        pool, budget = sender_pool(), send_budget()
+        try:
+            while True:
+                sent = dispatch(
+                    db.session, definition(), sender(), now_utc, budget=budget, pool=pool
+                )
+                if sent:
+                    click.echo(f"worker: attempted {sent} message(s)")
+                if time.monotonic() - last_sweep > 3600 or once:
+                    _sweep_once(app)
+                    last_sweep = time.monotonic()
+                if once:
+                    return
+                time.sleep(interval)
+        finally:
+            if pool is not None:
+                pool.close()
 
 
 def _sweep_once(app):

@@ -65,6 +65,16 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "WORKFLOW_DIR": env.get("WORKFLOW_DIR", str(ROOT / "workflows")),
         "NOTIFY_API_KEY": env.get("NOTIFY_API_KEY") or None,
         "NOTIFY_BASE_URL": env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "NOTIFY_TEMPLATE_IDS": {
+            k: v for k, v in env.items() if k.startswith("NOTIFY_TEMPLATE_") and v.strip()
+        },
+        # Notify's delivery-receipt callback sends this as a bearer token.
+        "NOTIFY_CALLBACK_TOKEN": env.get("NOTIFY_CALLBACK_TOKEN") or None,
+        "NOTIFY_TIMEOUT": float(env.get("NOTIFY_TIMEOUT", "30")),
+        "NOTIFY_RATE_LIMIT_PER_MINUTE": int(env.get("NOTIFY_RATE_LIMIT_PER_MINUTE", "3000")),
+        # Sends in flight per worker: Notify answers in ~0.1-0.3 s, so one thread cannot reach
+        # the rate limit on its own. Keep below the database pool (5 + 10 overflow).
+        "NOTIFY_SEND_THREADS": int(env.get("NOTIFY_SEND_THREADS", "10")),
         "COUNCIL_NAME": env.get("COUNCIL_NAME", "London Borough of Camden"),
         "SERVICE_NAME": env.get("SERVICE_NAME", "Ask for or correct your family support records"),
         "COUNCIL_PHONE": env.get("COUNCIL_PHONE", "020 7974 4444"),
@@ -90,3 +100,22 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
+
+
+def check_notify_config(config: dict, messages) -> None:
+    """In production every message must really be sendable: refuse to start otherwise."""
+    if not config["PRODUCTION"]:
+        return
+    if not config["NOTIFY_API_KEY"]:
+        raise ConfigError("NOTIFY_API_KEY must be set when PORTAL_ENV=production")
+    missing = [
+        m.env_var(channel)
+        for m in messages.values()
+        for channel in m.channels
+        if not config["NOTIFY_TEMPLATE_IDS"].get(m.env_var(channel))
+    ]
+    if missing:
+        raise ConfigError(
+            "These Notify template ids are not set (see `flask --app portal notify templates "
+            "--env`): " + ", ".join(missing)
+        )

@@ -32,6 +32,9 @@ OUTBOX_STATUSES = (
     "failed",
 )
 TASK_STATUSES = ("open", "data_found", "no_data")
+DELIVERY_STATUSES = ("delivered", "permanent-failure", "temporary-failure", "technical-failure")
+FAILED_STATUSES = ("failed", "permanent-failure", "temporary-failure", "technical-failure")
+ATTENTION_KINDS = ("message_failed", "contact_failed")
 
 
 def _in(column: str, values) -> str:
@@ -229,6 +232,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
     sent_at: Mapped[datetime | None] = _timestamp()
+    # When Notify's delivery receipt last changed the status.
+    status_at: Mapped[datetime | None] = _timestamp()
 
 
 class CapturedMessage(Base):
@@ -243,3 +248,31 @@ class CapturedMessage(Base):
     subject: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+
+class SendBudget(Base):
+    """A token bucket shared by every worker sending with one Notify API key, so together they
+    stay inside Notify's per-key rate limit. `name` is a hash of the key, never the key."""
+
+    __tablename__ = "send_budget"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float]
+    updated_at: Mapped[datetime] = _timestamp()
+
+
+class Attention(Base):
+    """Something staff must act on that is not a workflow step: a message Notify refused, or
+    the requester's only contact channel failing permanently."""
+
+    __tablename__ = "attention"
+    __table_args__ = (CheckConstraint(_in("kind", ATTENTION_KINDS), name="ck_attention_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    resolved_at: Mapped[datetime | None] = _timestamp()
+    resolved_by: Mapped[str | None] = mapped_column(String(100))

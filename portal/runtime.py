@@ -1,12 +1,12 @@
 """The app's configured collaborators, for views and commands (domain code takes them as
 arguments instead)."""
 
-import os
-
 from flask import current_app
 
 from portal.deadlines import WorkingCalendar
 from portal.extensions import db
+from portal.notify.budget import Budget
+from portal.notify.dispatch import SenderPool
 from portal.notify.senders import CaptureSender, NotifySender
 from portal.workflow import WorkflowDefinition
 
@@ -23,14 +23,36 @@ def capturing() -> bool:
     return not current_app.config["NOTIFY_API_KEY"]
 
 
-def sender():
+def sender(session=None):
     if capturing():
-        return CaptureSender(db.session)
-    template_ids = {
-        m.env_var(ch): os.environ.get(m.env_var(ch), "")
-        for m in definition().messages.values()
-        for ch in m.channels
-    }
+        return CaptureSender(session or db.session)
+    config = current_app.config
     return NotifySender.from_config(
-        current_app.config["NOTIFY_API_KEY"], current_app.config["NOTIFY_BASE_URL"], template_ids
+        config["NOTIFY_API_KEY"],
+        config["NOTIFY_BASE_URL"],
+        config["NOTIFY_TEMPLATE_IDS"],
+        timeout=config["NOTIFY_TIMEOUT"],
     )
+
+
+def send_budget() -> Budget | None:
+    """The rate-limit budget shared by every worker using this API key (none when capturing)."""
+    if capturing():
+        return None
+    config = current_app.config
+    return Budget.for_api_key(config["NOTIFY_API_KEY"], config["NOTIFY_RATE_LIMIT_PER_MINUTE"])
+
+
+def sender_pool() -> SenderPool | None:
+    """Parallel senders for a worker talking to Notify (not when capturing, nor on SQLite,
+    which allows one writer at a time)."""
+    threads = current_app.config["NOTIFY_SEND_THREADS"]
+    if capturing() or threads < 2 or db.engine.dialect.name == "sqlite":
+        return None
+    app = current_app._get_current_object()
+
+    def make_sender(session):
+        with app.app_context():
+            return sender(session)
+
+    return SenderPool(db.engine, make_sender, threads)

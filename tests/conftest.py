@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from portal import create_app
 from portal.extensions import db
 from tests.helpers import ClientRequest
+from tests.notify_server import API_KEY, FakeNotify, template_ids
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -101,3 +102,26 @@ def client(app):
 @pytest.fixture
 def client_request(client):
     return ClientRequest(client)
+
+
+@pytest.fixture
+def fake_notify():
+    server = FakeNotify().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notify_app(make_app, fake_notify):
+    """The app sending through the local Notify server with the real client."""
+    app = make_app(
+        NOTIFY_API_KEY=API_KEY,
+        NOTIFY_BASE_URL=fake_notify.base_url,
+        NOTIFY_TEMPLATE_IDS=template_ids(),
+        NOTIFY_TIMEOUT=0.5,
+    )
+    fake_notify.behaviour.slow_seconds = 1.0
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()

@@ -63,7 +63,9 @@ class NotifySender:
     def send(self, row: OutboxMessage, message: Message) -> str:
         from notifications_python_client.errors import HTTPError
 
-        template_id = self.template_ids[message.env_var(row.channel)]
+        template_id = self.template_ids.get(message.env_var(row.channel))
+        if not template_id:
+            raise PermanentSendError(f"no template id: set {message.env_var(row.channel)}")
         reference = str(row.id)
         try:
             if row.channel == "email":

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from portal.deadlines import WorkingCalendar
 from portal.domain import DomainError
 from portal.domain.actions import StaleRequest, apply_action
 from portal.domain.requests import submit_request
@@ -16,30 +15,7 @@ from portal.domain.sweep import sweep
 from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMessage, ServiceTask
 from portal.runtime import definition
 from portal.workflow import Actor
-
-W = WorkingCalendar()
-DPO = Actor("dpo", id=1)
-RECEIVED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # due Tue 29 Dec 2026
-
-
-def answers(right="access", who="me", dob="1985-02-01"):
-    return {
-        "right": {"right": right},
-        "who": {"who": who},
-        "details": {"full_name": "Sam Taylor", "other_names": "", "date_of_birth": dob},
-        "address": {"address": "1 Judd Street", "postcode": "WC1H 9JE"},
-        "numbers": {},
-        "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
-        "contact-method": {"method": "email"},
-        "contact-details": {"email": "sam@example.com"},
-    }
-
-
-def make_request(session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1"):
-    draft = Draft(id=key, answers=answers(right, who, dob), verified_contact="sam@example.com")
-    session.add(draft)
-    session.commit()
-    return submit_request(session, definition(), draft, draft.answers, now, W)
+from tests.factories import DPO, RECEIVED, W, answers, make_request
 
 
 def counts(session):
