@@ -22,7 +22,10 @@ install-test: $(BIN)/python
 run: install
 	$(FLASK) db upgrade
 	@echo ""
+	@$(FLASK) staff demo
+	@echo ""
 	@echo "Portal:             http://127.0.0.1:5000"
+	@echo "Staff sign-in:      http://127.0.0.1:5000/staff/sign-in"
 	@echo "Captured messages:  http://127.0.0.1:5000/_dev/messages (no NOTIFY_API_KEY set)"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \

@@ -6,7 +6,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from portal.config import ROOT, check_notify_config, load_config
 from portal.content import category_keys
-from portal.extensions import csrf, db, limiter, migrate
+from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.security import init_security
 from portal.workflow import load_workflow
 
@@ -43,6 +43,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
     WTFormsHelpers(app)
     init_security(app)
 
@@ -51,10 +53,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     from portal.errors import register_errors
     from portal.notify.callbacks import callbacks
     from portal.public import public
+    from portal.staff import staff
 
     template_helpers.init_app(app)
     app.register_blueprint(public)
     app.register_blueprint(callbacks)
+    app.register_blueprint(staff)
     register_errors(app)
     register_cli(app)
     return app

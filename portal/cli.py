@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.notify.cli import register_notify_cli
 from portal.notify.dispatch import dispatch
 from portal.runtime import definition, send_budget, sender, sender_pool, working_calendar
+from portal.staff.cli import register_staff_cli
 
 
 def _parse_date(value: str, what: str) -> date:
@@ -29,6 +30,7 @@ def _parse_date(value: str, what: str) -> date:
 
 def register_cli(app: Flask) -> None:
     register_notify_cli(app)
+    register_staff_cli(app)
 
     @app.cli.command("deadline")
     @click.argument("received")

@@ -97,6 +97,7 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_NAME": "portal_session",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES", "30")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

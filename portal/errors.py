@@ -3,6 +3,7 @@ from flask_wtf.csrf import CSRFError
 
 PAGES = {
     400: "Sorry, there is a problem with your request",
+    403: "You do not have access to this page",
     404: "Page not found",
     405: "Sorry, there is a problem with your request",
     413: "The file is too big",

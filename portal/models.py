@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -35,6 +36,7 @@ TASK_STATUSES = ("open", "data_found", "no_data")
 DELIVERY_STATUSES = ("delivered", "permanent-failure", "temporary-failure", "technical-failure")
 FAILED_STATUSES = ("failed", "permanent-failure", "temporary-failure", "technical-failure")
 ATTENTION_KINDS = ("message_failed", "contact_failed")
+STAFF_ROLES = ("dpo", "caseworker", "admin")
 
 
 def _in(column: str, values) -> str:
@@ -71,16 +73,18 @@ class DataRequest(Base):
     legacy_regime: Mapped[bool] = mapped_column(default=False)
     overdue: Mapped[bool] = mapped_column(default=False)
     owner_team: Mapped[str] = mapped_column(String(40))
-    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     outcome: Mapped[str | None] = mapped_column(String(40))
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    identity_checked_at: Mapped[datetime | None] = _timestamp()
 
     people: Mapped[list["Person"]] = relationship(back_populates="request", order_by="Person.id")
     uploads: Mapped[list["Upload"]] = relationship(back_populates="request")
     clock_events: Mapped[list["ClockEvent"]] = relationship(order_by="ClockEvent.id")
     tasks: Mapped[list["ServiceTask"]] = relationship(order_by="ServiceTask.id")
+    assignee: Mapped["StaffUser | None"] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -133,7 +137,9 @@ class Draft(Base):
 class Upload(Base):
     __tablename__ = "upload"
     __table_args__ = (
-        CheckConstraint(_in("purpose", ("authority", "supporting")), name="ck_upload_purpose"),
+        CheckConstraint(
+            _in("purpose", ("authority", "supporting", "response")), name="ck_upload_purpose"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -257,7 +263,7 @@ class SendBudget(Base):
     __tablename__ = "send_budget"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tokens: Mapped[float]
+    tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = _timestamp()
 
 
@@ -276,3 +282,43 @@ class Attention(Base):
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
     resolved_at: Mapped[datetime | None] = _timestamp()
     resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class StaffUser(Base):
+    """A member of staff. `session_epoch` is part of the sign-in cookie: raising it (sign out
+    everywhere, deactivation, a new password) ends every session at once."""
+
+    __tablename__ = "staff_user"
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="ck_staff_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    services: Mapped[list] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed: Mapped[bool] = mapped_column(default=False)
+    last_totp_step: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = _timestamp()
+    session_epoch: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    last_sign_in_at: Mapped[datetime | None] = _timestamp()
+
+    # Flask-Login's interface.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"

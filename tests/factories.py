@@ -13,11 +13,11 @@ DPO = Actor("dpo", id=1)
 RECEIVED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # due Tue 29 Dec 2026
 
 
-def answers(right="access", who="me", dob="1985-02-01"):
+def answers(right="access", who="me", dob="1985-02-01", name="Sam Taylor"):
     return {
         "right": {"right": right},
         "who": {"who": who},
-        "details": {"full_name": "Sam Taylor", "other_names": "", "date_of_birth": dob},
+        "details": {"full_name": name, "other_names": "", "date_of_birth": dob},
         "address": {"address": "1 Judd Street", "postcode": "WC1H 9JE"},
         "numbers": {},
         "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
@@ -26,8 +26,12 @@ def answers(right="access", who="me", dob="1985-02-01"):
     }
 
 
-def make_request(session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1"):
-    draft = Draft(id=key, answers=answers(right, who, dob), verified_contact="sam@example.com")
+def make_request(
+    session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1", name="Sam Taylor"
+):
+    draft = Draft(
+        id=key, answers=answers(right, who, dob, name), verified_contact="sam@example.com"
+    )
     session.add(draft)
     session.commit()
     return submit_request(session, definition(), draft, draft.answers, now, W)

@@ -4,6 +4,7 @@ clock rows, tasks, audit event and outbox rows in one transaction."""
 from datetime import date
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError
@@ -12,6 +13,11 @@ from portal.domain.outbox import queue, requester_recipients
 from portal.domain.requests import facts_for
 from portal.models import AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
+
+STALE_MESSAGE = (
+    "Someone else changed this request while you were looking at it. "
+    "Check the latest details and try again."
+)
 
 
 class StaleRequest(DomainError):
@@ -41,10 +47,7 @@ def apply_action(
     task_target_working_days: int = 5,
 ) -> DataRequest:
     if expected_version is not None and request.version != expected_version:
-        raise StaleRequest(
-            "Someone else changed this request while you were looking at it. "
-            "Check the latest details and try again."
-        )
+        raise StaleRequest(STALE_MESSAGE)
     before = deadline_of(request, definition, working, today)
     facts = facts_for(request, today, before.first_month_due if before else None)
     decision = decide(definition, facts, action, actor, today, fields)
@@ -55,6 +58,10 @@ def apply_action(
             session, definition, request, decision, actor, today, working, task_target_working_days
         )
         session.commit()
+    except StaleDataError as exc:
+        # Another transaction changed the row between our read and our write.
+        session.rollback()
+        raise StaleRequest(STALE_MESSAGE) from exc
     except Exception:
         session.rollback()
         raise
@@ -73,7 +80,8 @@ def _apply(session, definition, request, decision, actor, today, working, target
         if unknown:
             raise DomainError(f"Unknown service: {', '.join(unknown)}.")
         target = working.add_working_days(request.due_date, -target_days)
-        for code in services:
+        already = {t.service for t in request.tasks}
+        for code in (s for s in services if s not in already):
             session.add(ServiceTask(request_id=request.id, service=code, target_date=target))
             svc = definition.routing.services[code]
             queue(

@@ -36,6 +36,7 @@ def facts_for(request: DataRequest, today: date, first_month_due=None) -> Reques
         tasks_total=len(request.tasks),
         tasks_open=sum(1 for t in request.tasks if t.status == "open"),
         routed_services=frozenset(t.service for t in request.tasks),
+        response_uploaded=any(u.purpose == "response" for u in request.uploads),
     )
 
 
@@ -96,10 +97,12 @@ def submit_request(
     now: datetime,
     working: WorkingCalendar,
     channel: str = "online",
+    contact_confirmed: bool = False,
 ) -> DataRequest:
     """Store the request, its people, answers and uploads, start its workflow and queue the
     acknowledgement, all in one transaction. `answers` are the draft's answers to the pages
-    that apply. Submitting the same draft again returns the request already made."""
+    that apply. Submitting the same draft again returns the request already made. A request
+    logged by staff (`contact_confirmed`) needs no one-time code."""
     if draft.request_id:
         return session.get(DataRequest, draft.request_id)
     today = received_date(now)
@@ -107,7 +110,7 @@ def submit_request(
         if needed not in answers:
             raise DomainError("Some questions have not been answered.")
     destination = read.contact_destination(answers)
-    if destination is None or draft.verified_contact != destination[1]:
+    if not contact_confirmed and (destination is None or draft.verified_contact != destination[1]):
         raise DomainError("Confirm your email address or mobile number first.")
     try:
         request = _create(session, definition, draft, answers, now, today, working, channel)

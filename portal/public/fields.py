@@ -37,6 +37,8 @@ class GovDateField(Field):
     def process_formdata(self, valuelist):
         if valuelist:
             self.raw_data = [(v or "").strip() for v in (list(valuelist) + ["", "", ""])[:3]]
+        else:
+            self.raw_data = None  # not posted at all: the widget expects None, not []
 
     def process_data(self, value):
         if isinstance(value, str):
@@ -48,7 +50,7 @@ class GovDateField(Field):
         raise StopValidation(message)
 
     def pre_validate(self, form):
-        if self.raw_data is None:
+        if not self.raw_data:  # None, or no parts posted at all (a tampered form)
             if self.data is None:
                 self._fail("day", f"Enter {self.thing}")
             return

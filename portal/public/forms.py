@@ -80,7 +80,7 @@ def _text(label, thing, limit, *, required=None, hint=None, filters=(strip,), ex
 def _long_text(label, thing, limit, required, hint=None):
     return TextAreaField(
         label,
-        validators=[Required(required), MaxLength(limit, thing)],
+        validators=([Required(required)] if required else []) + [MaxLength(limit, thing)],
         widget=GovCharacterCount(),
         description=hint,
         filters=(strip,),

@@ -21,6 +21,7 @@ class RequestFacts:
     tasks_total: int = 0
     tasks_open: int = 0
     routed_services: frozenset[str] = frozenset()
+    response_uploaded: bool = False
 
 
 def _child_12_or_over(facts: RequestFacts, today: date):
@@ -52,6 +53,16 @@ def _not_extended(facts, today):
     return "The time limit has already been extended." if facts.extended else None
 
 
+def _is_extended(facts, today):
+    return None if facts.extended else "The time limit has not been extended."
+
+
+def _access_response_uploaded(facts, today):
+    if facts.right == "access" and not facts.response_uploaded:
+        return "Upload the response for the requester first."
+    return None
+
+
 def _all_tasks_answered(facts, today):
     if facts.tasks_total == 0:
         return "The request has not been routed to any service."
@@ -66,5 +77,7 @@ GUARDS: dict[str, Callable[[RequestFacts, date], str | None]] = {
     "not_access_request": _not_access,
     "within_first_month": _within_first_month,
     "not_extended": _not_extended,
+    "is_extended": _is_extended,
+    "access_response_uploaded": _access_response_uploaded,
     "all_tasks_answered": _all_tasks_answered,
 }

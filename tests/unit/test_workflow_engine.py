@@ -92,7 +92,26 @@ ALLOWED = [
         "response_ready",
         None,
     ),
-    ("response_ready", "complete", DPO, ROUTED, {}, "completed", "stop"),
+    (
+        "response_ready",
+        "complete",
+        DPO,
+        {**ROUTED, "response_uploaded": True},
+        {},
+        "completed",
+        "stop",
+    ),
+    ("response_ready", "complete", DPO, {**ROUTED, "right": "objection"}, {}, "completed", "stop"),
+    ("with_service", "route", DPO, ROUTED, {"services": ["education"]}, "with_service", None),
+    (
+        "extended",
+        "route",
+        DPO,
+        {**ROUTED, "extended": True},
+        {"services": ["education"]},
+        "extended",
+        None,
+    ),
     ("triage", "refuse", DPO, {}, {"reason": "Excessive"}, "refused", "stop"),
     ("with_service", "withdraw", REQUESTER, {}, {}, "withdrawn", "stop"),
     ("awaiting_evidence", "close", DPO, {}, {"reason": "No reply"}, "closed", "stop"),
@@ -121,6 +140,7 @@ def test_record_outcome_for_a_rectification():
 
 # (state, right, action, actor, facts overrides, fields, reason fragment)
 REFUSED = [
+    ("response_ready", "access", "complete", DPO, ROUTED, {}, "Upload the response"),
     ("triage", "access", "fly", DPO, {}, {}, "Unknown action"),
     ("completed", "access", "refuse", DPO, {}, {"reason": "x"}, "cannot be done while"),
     ("triage", "access", "route", CASEWORKER, {}, {"services": ["housing"]}, "A caseworker cannot"),

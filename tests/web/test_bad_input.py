@@ -44,6 +44,8 @@ CASES = [
         "Enter your date of birth",
         "#date_of_birth-day",
     ),
+    # A tampered form with no date parts at all gets the same message, not a server error.
+    ("details", {"full_name": "Sam"}, "Enter your date of birth", "#date_of_birth-day"),
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["1", "", "1985"]},

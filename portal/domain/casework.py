@@ -1,0 +1,172 @@
+"""Staff work on a request that is not a workflow transition: who may see it, assignment,
+internal notes, the identity check, the response file and attention items. Each function is
+one transaction with its audit entry; each checks the request's version when given one."""
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.domain import DomainError
+from portal.domain.actions import STALE_MESSAGE, StaleRequest
+from portal.domain.drafts import UPLOAD_CONTENT_TYPES
+from portal.models import Attention, AuditEvent, DataRequest, ServiceTask, StaffUser, Upload
+from portal.workflow import Actor
+
+NOTE_LIMIT = 5000
+
+
+def actor_for(user: StaffUser) -> Actor:
+    return Actor(user.role, frozenset(user.services or ()), user.id)
+
+
+def visible_requests(actor: Actor):
+    """A WHERE clause: the DPO sees every request; a caseworker only those routed to one of
+    their services; anyone else none."""
+    if actor.role == "dpo":
+        return DataRequest.id.is_not(None)
+    if actor.role == "caseworker" and actor.services:
+        return exists().where(
+            ServiceTask.request_id == DataRequest.id, ServiceTask.service.in_(actor.services)
+        )
+    return DataRequest.id.is_(None)
+
+
+def find_visible(session: Session, actor: Actor, reference: str) -> DataRequest | None:
+    return session.scalar(
+        select(DataRequest).where(DataRequest.reference == reference, visible_requests(actor))
+    )
+
+
+def _check_version(request: DataRequest, expected_version: int | None) -> None:
+    if expected_version is not None and request.version != expected_version:
+        raise StaleRequest(STALE_MESSAGE)
+
+
+def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
+    session.add(
+        AuditEvent(
+            request_id=request.id,
+            actor=actor.label,
+            action=action,
+            from_state=request.state,
+            to_state=request.state,
+            detail=detail,
+        )
+    )
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        # Another transaction changed the row between our read and our write.
+        session.rollback()
+        raise StaleRequest(STALE_MESSAGE) from exc
+    except Exception:
+        session.rollback()
+        raise
+
+
+def assign(
+    session: Session,
+    request: DataRequest,
+    assignee: StaffUser | None,
+    actor: Actor,
+    expected_version: int | None = None,
+) -> None:
+    if actor.role != "dpo":
+        raise DomainError("Only the DPO can assign requests.")
+    _check_version(request, expected_version)
+    if assignee is not None:
+        if not assignee.active or assignee.role not in ("dpo", "caseworker"):
+            raise DomainError("Choose an active DPO or caseworker.")
+        routed = {t.service for t in request.tasks}
+        if assignee.role == "caseworker" and not routed & set(assignee.services):
+            raise DomainError(
+                "This caseworker's service has not been routed this request. Route it first."
+            )
+    before = request.assignee.full_name if request.assignee else None
+    request.assignee_id = assignee.id if assignee else None
+    _audit(
+        session,
+        request,
+        actor,
+        "assign",
+        {"before": before, "after": assignee.full_name if assignee else None},
+    )
+    _commit(session)
+
+
+def add_note(session: Session, request: DataRequest, actor: Actor, text: str) -> None:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Enter a note.")
+    if len(text) > NOTE_LIMIT:
+        raise DomainError(f"A note must be {NOTE_LIMIT:,} characters or fewer.")
+    _audit(session, request, actor, "note", {"note": text})
+    _commit(session)
+
+
+def record_identity_check(
+    session: Session,
+    request: DataRequest,
+    actor: Actor,
+    how: str,
+    now: datetime,
+    expected_version: int | None = None,
+) -> None:
+    if actor.role != "dpo":
+        raise DomainError("Only the DPO can record the identity and authority check.")
+    _check_version(request, expected_version)
+    how = (how or "").strip()
+    if not how:
+        raise DomainError("Say how identity and authority were checked.")
+    request.identity_checked_at = now
+    _audit(session, request, actor, "identity_checked", {"how": how})
+    _commit(session)
+
+
+def add_response(
+    session: Session,
+    request: DataRequest,
+    actor: Actor,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    expected_version: int | None = None,
+) -> Upload:
+    """The response for secure delivery to the requester (access requests)."""
+    if actor.role not in ("dpo", "caseworker"):
+        raise DomainError("Only the DPO or a caseworker can upload the response.")
+    if request.state not in ("disclosure_review", "response_ready"):
+        raise DomainError("The response can be uploaded once the request is in disclosure review.")
+    _check_version(request, expected_version)
+    if content_type not in UPLOAD_CONTENT_TYPES.values():
+        raise DomainError("The response must be a PDF, JPG or PNG.")
+    upload = Upload(
+        request_id=request.id,
+        purpose="response",
+        filename=filename,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+    session.add(upload)
+    _audit(session, request, actor, "response_uploaded", {"file": filename, "bytes": len(content)})
+    _commit(session)
+    return upload
+
+
+def resolve_attention(
+    session: Session, item: Attention, request: DataRequest, actor: Actor, how: str, now: datetime
+) -> None:
+    how = (how or "").strip()
+    if not how:
+        raise DomainError("Say how you contacted the requester.")
+    item.resolved_at, item.resolved_by = now, actor.label
+    _audit(session, request, actor, "attention_resolved", {"kind": item.kind, "how": how})
+    _commit(session)

@@ -1,0 +1,142 @@
+"""Staff sign-in: password, then a TOTP code (set up with a QR code at first sign-in)."""
+
+import time
+
+import segno
+from flask import current_app, redirect, render_template, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from portal.deadlines.calendar import now_utc
+from portal.domain.staff_accounts import (
+    check_password,
+    check_totp,
+    end_all_sessions,
+    load_user,
+    new_totp_secret,
+    totp_uri,
+)
+from portal.extensions import db, limiter, login_manager
+from portal.models import AuditEvent
+from portal.staff.access import actor, staff_required
+from portal.staff.forms import CodeForm, SignInForm
+from portal.staff.staff_blueprint import staff
+from portal.staff.views import home_for
+
+WRONG_DETAILS = "Enter the correct email address and password"
+WRONG_CODE = "The code is not correct or has already been used. Wait for the next code"
+PENDING_SECONDS = 300  # a password is good for 5 minutes while the code is entered
+
+
+@login_manager.user_loader
+def _load(user_id: str):
+    return load_user(db.session, user_id)
+
+
+@staff.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    notice = {"idle": "You were signed out because you were inactive for a while."}.get(
+        session.pop("signed_out", None)
+    )
+    if form.validate_on_submit():
+        result = check_password(db.session, form.email.data, form.password.data, now_utc())
+        if result.user is not None:
+            next_page = session.get("next")
+            session.clear()  # a fresh session for the signed-in user
+            if next_page:
+                session["next"] = next_page
+            session["pending_staff"] = result.user.get_id()
+            session["pending_at"] = time.time()
+            if result.user.totp_confirmed:
+                return redirect(url_for("staff.two_factor"))
+            return redirect(url_for("staff.set_up_two_factor"))
+        form.email.errors.append(WRONG_DETAILS)
+        form.password.errors.append(WRONG_DETAILS)
+    return render_template(
+        "staff/sign_in.html", form=form, title="Sign in", notice=notice, staff_page=True
+    )
+
+
+def _pending_user():
+    if time.time() - session.get("pending_at", 0) > PENDING_SECONDS:
+        return None
+    return load_user(db.session, session.get("pending_staff") or "")
+
+
+def _complete_sign_in(user):
+    next_page = session.get("next") or ""
+    session.clear()
+    login_user(user)
+    session["staff_seen"] = time.time()
+    db.session.add(AuditEvent(actor=f"{user.role}:{user.id}", action="staff_signed_in", detail={}))
+    db.session.commit()
+    # Only ever back into the staff area: never an open redirect.
+    if next_page.startswith("/staff/") and "//" not in next_page:
+        return redirect(next_page)
+    return redirect(home_for(user))
+
+
+@staff.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def two_factor():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("staff.sign_in"))
+    if not user.totp_confirmed:
+        return redirect(url_for("staff.set_up_two_factor"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if check_totp(db.session, user, form.code.data, now_utc()):
+            return _complete_sign_in(user)
+        form.code.errors.append(WRONG_CODE)
+    return render_template(
+        "staff/two_factor.html", form=form, title="Enter your code", staff_page=True
+    )
+
+
+@staff.route("/two-factor/set-up", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+def set_up_two_factor():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("staff.sign_in"))
+    if user.totp_confirmed:
+        return redirect(url_for("staff.two_factor"))
+    secret = new_totp_secret(db.session, user)
+    form = CodeForm()
+    if form.validate_on_submit():
+        if check_totp(db.session, user, form.code.data, now_utc()):
+            return _complete_sign_in(user)
+        form.code.errors.append(WRONG_CODE)
+    uri = totp_uri(user, current_app.config["COUNCIL_NAME"])
+    return render_template(
+        "staff/set_up_two_factor.html",
+        form=form,
+        title="Set up two-factor authentication",
+        qr_code=segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
+        secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
+        staff_page=True,
+    )
+
+
+@staff.route("/sign-out", methods=["GET", "POST"])
+@staff_required()
+def sign_out():
+    from flask import request
+
+    if request.method == "POST":
+        form_everywhere = request.form.get("everywhere") == "1"
+        if form_everywhere:
+            end_all_sessions(db.session, current_user, actor().label)
+        logout_user()
+        session.clear()
+        return render_template(
+            "staff/signed_out.html",
+            title="You have signed out",
+            everywhere=form_everywhere,
+            staff_page=True,
+        )
+    return render_template("staff/sign_out.html", title="Sign out", staff_page=True)

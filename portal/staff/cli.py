@@ -1,0 +1,104 @@
+"""`flask --app portal staff create|demo|code`."""
+
+import sys
+
+import click
+import pyotp
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.deadlines.calendar import now_utc
+from portal.domain import DomainError
+from portal.domain.staff_accounts import create_staff, find_by_email
+from portal.extensions import db
+from portal.models import STAFF_ROLES
+from portal.runtime import definition
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+
+DEMO_PASSWORD = "demo-portal-password"  # noqa: S105 (printed for local trials only)
+DEMO_ACCOUNTS = [
+    ("dpo@example.gov.uk", "Dana Price", "dpo", []),
+    (
+        "family.support@example.gov.uk",
+        "Chris Moss (family support)",
+        "caseworker",
+        ["family_support"],
+    ),
+    ("housing@example.gov.uk", "Hana Okafor", "caseworker", ["housing"]),
+    ("admin@example.gov.uk", "Ali Admin", "admin", []),
+]
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="Their full name.")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--service", "services", multiple=True, help="A caseworker's service (repeatable).")
+@click.password_option("--password", prompt="Temporary password", help="Asked for when not given.")
+def create_command(email, full_name, role, services, password):
+    """Create a staff account. They set up two-factor authentication at first sign-in."""
+    try:
+        create_staff(
+            db.session,
+            email=email,
+            full_name=full_name,
+            role=role,
+            password=password,
+            services=list(services),
+            known_services=definition().routing.services,
+            actor="command line",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"Created {role} account for {email.strip().lower()}.")
+
+
+def _refuse_in_production():
+    if current_app.config["PRODUCTION"]:
+        click.echo("Error: demo accounts and codes are not available in production.", err=True)
+        sys.exit(2)
+
+
+@staff_cli.command("demo")
+def demo_command():
+    """Create one demo account per role (not in production) and print how to sign in."""
+    _refuse_in_production()
+    for email, name, role, services in DEMO_ACCOUNTS:
+        if find_by_email(db.session, email) is None:
+            create_staff(
+                db.session,
+                email=email,
+                full_name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+                services=services,
+                known_services=definition().routing.services,
+                actor="demo set-up",
+            )
+    click.echo("Demo staff accounts (sign in at /staff/sign-in), password: " + DEMO_PASSWORD)
+    for email, _name, role, services in DEMO_ACCOUNTS:
+        where = f" ({', '.join(services)})" if services else ""
+        click.echo(f"  {role:<11} {email}{where}")
+    click.echo(
+        "Two-factor: scan the QR code at first sign-in, or print the current code with\n"
+        "  flask --app portal staff code EMAIL"
+    )
+
+
+@staff_cli.command("code")
+@click.argument("email")
+def code_command(email):
+    """Print the current two-factor code of a demo or trial account (not in production)."""
+    _refuse_in_production()
+    user = find_by_email(db.session, email)
+    if user is None or not user.totp_secret:
+        click.echo("Error: no such account, or it has not started two-factor set-up.", err=True)
+        sys.exit(2)
+    click.echo(pyotp.TOTP(user.totp_secret).at(now_utc()))
+
+
+def register_staff_cli(app: Flask) -> None:
+    app.cli.add_command(staff_cli)

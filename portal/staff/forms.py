@@ -1,0 +1,357 @@
+"""Staff forms. Workflow action forms are built from the transition's field list, so the page
+asks for exactly what the engine needs."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import FileField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import StopValidation, ValidationError
+
+from portal.domain.queue import QueueFilters
+from portal.public.fields import (
+    GovCheckboxesField,
+    GovDateField,
+    GovRadioField,
+    Required,
+    check_upload,
+    strip,
+    valid_email,
+)
+from portal.public.forms import CONTACT_CHOICES, RIGHT_CHOICES, _long_text, _text
+
+ROLE_CHOICES = [
+    ("dpo", "Data Protection Officer"),
+    ("caseworker", "Caseworker (sees only their services' requests)"),
+    ("admin", "Administrator (manages accounts, sees no requests)"),
+]
+
+
+def not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError(f"{field.label.text} must be today or in the past")
+
+
+class SignInForm(FlaskForm):
+    email = _text("Email address", "Email address", 320, required="Enter your email address")
+    password = PasswordField(
+        "Password",
+        validators=[Required("Enter your password")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[Required("Enter the 6-digit code from your authenticator app")],
+        widget=GovTextInput(),
+        description="The app shows a new 6-digit code every 30 seconds.",
+        filters=(lambda v: "".join(v.split()) if isinstance(v, str) else v,),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_code(self, field):
+        if not (field.data.isdigit() and len(field.data) == 6):
+            raise StopValidation("The code must be 6 numbers")
+
+
+class VersionedForm(FlaskForm):
+    """Carries the request's version so a stale form is refused, not applied."""
+
+    version = HiddenField()
+
+
+def action_form(transition, definition, request, today: date) -> VersionedForm:
+    """A form for one workflow transition, with a field for each of its `fields`."""
+
+    class ActionForm(VersionedForm):
+        pass
+
+    labels = FIELD_LABELS.get(transition.action, {})
+    for name in transition.fields:
+        label, hint = labels.get(name, (name.replace("_", " ").capitalize(), None))
+        if name == "evidence_date":
+            field = GovDateField(label, thing="the date it arrived", validators=[not_in_future])
+        elif name == "services":
+            routed = {t.service for t in request.tasks}
+            field = GovCheckboxesField(
+                label,
+                choices=[
+                    (code, svc.name)
+                    for code, svc in definition.routing.services.items()
+                    if code not in routed
+                ],
+                validators=[Required("Select at least one service")],
+                widget=GovCheckboxesInput(),
+                description=hint,
+            )
+        elif name == "outcome":
+            field = GovRadioField(
+                label,
+                choices=[
+                    (o, o.replace("_", " ").capitalize())
+                    for o in definition.outcomes.get(request.data_right, ())
+                ],
+                validators=[Required("Select the outcome")],
+                widget=GovRadioInput(),
+            )
+        else:
+            field = _long_text(label, label.split(" (")[0], 2000, f"Enter {label.lower()}", hint)
+        setattr(ActionForm, name, field)
+    ActionForm.submit = SubmitField(transition.label, widget=GovSubmitInput())
+    return ActionForm()
+
+
+# (label, hint) per action and field: what the requester will be told is said so.
+FIELD_LABELS = {
+    "request_evidence": {
+        "reason": ("What proof is needed", "The requester is sent this text."),
+    },
+    "record_competence_decision": {
+        "reason": (
+            "The competence and consent decision",
+            "Record whether the young person understands their rights and what they agreed to.",
+        ),
+    },
+    "route": {"services": ("Which services hold data for this request", None)},
+    "ask_clarification": {
+        "question": (
+            "What the requester needs to clarify",
+            "The requester is sent this text. The time limit pauses until they answer.",
+        ),
+    },
+    "clarification_received": {"answer": ("The requester's answer", None)},
+    "evidence_received": {"evidence_date": ("Date the evidence arrived", None)},
+    "extend": {
+        "reason": (
+            "Why the request needs more time",
+            "The requester is sent this text. Say why it is complex or why there are many "
+            "requests.",
+        ),
+    },
+    "sign_off_disclosure": {
+        "reason": (
+            "Disclosure sign-off",
+            "Record the practitioner's view, and any third-party or serious-harm redactions.",
+        ),
+    },
+    "record_outcome": {
+        "outcome": ("Outcome", None),
+        "reason": (
+            "What was done",
+            "For rectification, what was corrected or why not; for restriction or objection, "
+            "what was done. The requester is sent this text.",
+        ),
+    },
+    "refuse": {
+        "reason": (
+            "Why the request is manifestly unfounded or excessive",
+            "The requester is sent this text with their right to complain to the ICO and to "
+            "go to court.",
+        ),
+    },
+    "close": {
+        "reason": ("Why the request is being closed", "The requester is sent this text."),
+    },
+}
+
+
+class NoteForm(FlaskForm):
+    note = _long_text("Internal note", "Note", 5000, "Enter a note", "Staff only: never sent.")
+    submit = SubmitField("Add note", widget=GovSubmitInput())
+
+
+class AssignForm(VersionedForm):
+    assignee = SelectField("Assign to", widget=GovSelect(), validate_choice=True)
+    submit = SubmitField("Assign", widget=GovSubmitInput())
+
+
+class IdentityForm(VersionedForm):
+    how = _long_text(
+        "How identity and authority were checked",
+        "How identity was checked",
+        1000,
+        "Say how identity and authority were checked",
+        "For example: passport seen at the Crowndale Centre; court order for parental "
+        "responsibility checked.",
+    )
+    submit = SubmitField("Record the check", widget=GovSubmitInput())
+
+
+class TaskForm(FlaskForm):
+    answer = GovRadioField(
+        "Does the service hold data for this request?",
+        choices=[("data_found", "Yes, data found"), ("no_data", "No data held")],
+        validators=[Required("Select whether the service holds data")],
+        widget=GovRadioInput(),
+    )
+    finding = _long_text(
+        "What data was found and where", "What was found", 2000, None, "Systems and dates."
+    )
+    submit = SubmitField("Save answer", widget=GovSubmitInput())
+
+    def validate_finding(self, field):
+        if self.answer.data == "data_found" and not (field.data or "").strip():
+            raise StopValidation("Describe the data found")
+
+
+class ResponseForm(VersionedForm):
+    response = FileField("Response for the requester", widget=GovFileInput())
+    submit = SubmitField("Upload the response", widget=GovSubmitInput())
+
+    def validate_response(self, field):
+        self.checked = check_upload(field.data, required=True, thing="the response file")
+
+
+class ResolveForm(FlaskForm):
+    how = _long_text(
+        "How you contacted the requester", "How you contacted them", 1000, "Say how you did"
+    )
+    submit = SubmitField("Mark as dealt with", widget=GovSubmitInput())
+
+
+class OfflineRequestForm(FlaskForm):
+    """A request received by post, phone, email or in person: the law needs no form."""
+
+    channel = GovRadioField(
+        "How was the request received?",
+        choices=[
+            ("post", "Post"),
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("in_person", "In person"),
+        ],
+        validators=[Required("Select how the request was received")],
+        widget=GovRadioInput(),
+    )
+    received = GovDateField(
+        "Date received",
+        thing="the date it was received",
+        validators=[not_in_future],
+        description="The time limit runs from this date. For example, 27 3 2026",
+    )
+    right = GovRadioField(
+        "What is the request for?",
+        choices=RIGHT_CHOICES,
+        validators=[Required("Select what the request is for")],
+        widget=GovRadioInput(),
+    )
+    relation = GovRadioField(
+        "Who is asking?",
+        choices=[
+            ("self", "The person the data is about"),
+            ("child", "A parent about their child"),
+            ("represented", "Someone acting for the person"),
+        ],
+        validators=[Required("Select who is asking")],
+        widget=GovRadioInput(),
+    )
+    full_name = _text(
+        "Full name of the person the data is about", "Full name", 200, required="Enter the name"
+    )
+    date_of_birth = GovDateField(
+        "Their date of birth",
+        thing="the date of birth",
+        past=True,
+        description="For example, 27 3 2012",
+    )
+    address = _long_text("Their address", "Address", 500, "Enter the address")
+    postcode = _text("Postcode", "Postcode", 10, required="Enter the postcode")
+    requester_name = _text(
+        "Name of the person asking (if not the person the data is about)",
+        "Name of the person asking",
+        200,
+    )
+    contact_by = GovRadioField(
+        "How should we contact the person asking?",
+        choices=CONTACT_CHOICES,
+        validators=[Required("Select how to contact them")],
+        widget=GovRadioInput(),
+    )
+    email = _text("Email address", "Email address", 320)
+    mobile = _text("UK mobile number", "Mobile number", 20)
+    submit = SubmitField("Log the request", widget=GovSubmitInput())
+
+    def validate_requester_name(self, field):
+        if self.relation.data in ("child", "represented") and not field.data:
+            raise StopValidation("Enter the name of the person asking")
+
+    def validate_email(self, field):
+        if self.contact_by.data in ("email", "both") and not field.data:
+            raise StopValidation("Enter an email address")
+        if field.data:
+            valid_email(self, field)
+
+    def validate_mobile(self, field):
+        if self.contact_by.data in ("sms", "both") and not field.data:
+            raise StopValidation("Enter a UK mobile number")
+
+
+class QueueForm(FlaskForm):
+    """GET filters: no CSRF (they change nothing), all optional."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Reference or name", widget=GovTextInput(), filters=(strip,))
+    state = SelectField("State", widget=GovSelect(), validate_choice=False)
+    right = SelectField("Right", widget=GovSelect(), validate_choice=False)
+    service = SelectField("Service", widget=GovSelect(), validate_choice=False)
+    assignee = SelectField("Assigned to", widget=GovSelect(), validate_choice=False)
+    flag = SelectField("Time limit", widget=GovSelect(), validate_choice=False)
+    sort = SelectField(
+        "Sort by",
+        choices=[("due", "Due date"), ("received", "Newest received"), ("reference", "Reference")],
+        widget=GovSelect(),
+        validate_choice=False,
+    )
+    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+    def filters(self, page: int) -> QueueFilters:
+        return QueueFilters(
+            state=self.state.data or "open",
+            right=self.right.data or "",
+            service=self.service.data or "",
+            assignee=self.assignee.data or "",
+            flag=self.flag.data or "",
+            q=(self.q.data or "")[:200],
+            sort=self.sort.data or "due",
+            page=page,
+        )
+
+
+class StaffAccountForm(FlaskForm):
+    full_name = _text("Full name", "Full name", 200, required="Enter their full name")
+    email = _text(
+        "Work email address",
+        "Email address",
+        320,
+        required="Enter their work email address",
+        extra=(valid_email,),
+    )
+    role = GovRadioField(
+        "Role",
+        choices=ROLE_CHOICES,
+        validators=[Required("Select a role")],
+        widget=GovRadioInput(),
+    )
+    services = GovCheckboxesField(
+        "Services (caseworkers only)", choices=[], widget=GovCheckboxesInput(), validate_choice=True
+    )
+    password = PasswordField(
+        "Temporary password",
+        validators=[Required("Enter a temporary password")],
+        widget=GovPasswordInput(),
+        description="12 characters or more. Give it to them in person or by phone.",
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+staff = Blueprint("staff", __name__, url_prefix="/staff")

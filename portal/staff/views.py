@@ -1,0 +1,397 @@
+"""The DPO's and caseworkers' pages: the queue, a request, and the actions on it. Thin: parse
+the form, call one domain function, render or redirect."""
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.deadlines.calendar import now_utc, received_date
+from portal.domain import DomainError
+from portal.domain.actions import apply_action
+from portal.domain.casework import (
+    add_note,
+    add_response,
+    assign,
+    record_identity_check,
+    resolve_attention,
+)
+from portal.domain.clock import deadline_of
+from portal.domain.offline import log_offline_request
+from portal.domain.queue import FLAGS, search_queue
+from portal.domain.requests import RIGHT_LABELS, facts_for
+from portal.domain.tasks import answer_task
+from portal.extensions import db
+from portal.models import Attention, AuditEvent, OutboxMessage, ServiceTask, StaffUser, Upload
+from portal.runtime import definition, working_calendar
+from portal.staff import forms
+from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
+from portal.staff.staff_blueprint import staff
+from portal.workflow import allowed_actions
+
+
+def home_for(user) -> str:
+    return url_for("staff.accounts" if user.role == "admin" else "staff.queue")
+
+
+def _today():
+    return received_date(now_utc())
+
+
+@staff.route("/")
+@staff_required()
+def home():
+    return redirect(home_for(current_user))
+
+
+@staff.route("/requests")
+@staff_required(*REQUEST_ROLES)
+def queue():
+    form = forms.QueueForm(request.args)
+    wf = definition()
+    form.state.choices = [("open", "All open"), ("all", "All, including closed")] + [
+        (name, s.staff_label) for name, s in wf.states.items()
+    ]
+    form.right.choices = [("", "Any right")] + list(RIGHT_LABELS.items())
+    services = wf.routing.services
+    mine = services if actor().role == "dpo" else {c: services[c] for c in actor().services}
+    form.service.choices = [("", "Any service")] + [(c, s.name) for c, s in mine.items()]
+    form.assignee.choices = [("", "Anyone"), ("none", "Not assigned")] + [
+        (str(u.id), u.full_name) for u in _assignable()
+    ]
+    form.flag.choices = [("", "Any")] + [(f, FLAG_LABELS[f]) for f in FLAGS]
+    page_number = request.args.get("page", "1")
+    filters = form.filters(int(page_number) if page_number.isdigit() else 1)
+    result = search_queue(db.session, wf, actor(), filters, _today(), working_calendar())
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "staff/queue.html",
+        title="Requests",
+        form=form,
+        result=result,
+        page_url=lambda n: url_for("staff.queue", page=n, **args),
+        states=wf.states,
+        services=services,
+        staff_page=True,
+    )
+
+
+FLAG_LABELS = {"overdue": "Overdue", "due_soon": "Due within 5 working days", "paused": "Paused"}
+
+
+def _assignable():
+    return db.session.scalars(
+        select(StaffUser)
+        .where(StaffUser.active.is_(True), StaffUser.role.in_(REQUEST_ROLES))
+        .order_by(StaffUser.full_name)
+    ).all()
+
+
+@staff.route("/requests/<reference>")
+@staff_required(*REQUEST_ROLES)
+def request_page(reference):
+    found = visible_request_or_404(reference)
+    wf = definition()
+    today = _today()
+    deadline = deadline_of(found, wf, working_calendar(), today)
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.request_id == found.id).order_by(AuditEvent.id)
+    ).all()
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.request_id == found.id).order_by(OutboxMessage.id)
+    ).all()
+    attention = db.session.scalars(
+        select(Attention).where(Attention.request_id == found.id, Attention.resolved_at.is_(None))
+    ).all()
+    staff_names = {f"{u.role}:{u.id}": u.full_name for u in db.session.scalars(select(StaffUser))}
+    return render_template(
+        "staff/request.html",
+        title=f"Request {found.reference}",
+        req=found,
+        deadline=deadline,
+        state=wf.states[found.state],
+        actions=_allowed(found),
+        audit=audit,
+        messages=messages,
+        attention=attention,
+        staff_names=staff_names,
+        services=wf.routing.services,
+        right_label=RIGHT_LABELS[found.data_right],
+        note_form=forms.NoteForm(),
+        can_assign=actor().role == "dpo",
+        can_upload_response=found.data_right == "access"
+        and found.state in ("disclosure_review", "response_ready"),
+        staff_page=True,
+    )
+
+
+def _allowed(found):
+    today = _today()
+    deadline = deadline_of(found, definition(), working_calendar(), today)
+    facts = facts_for(found, today, deadline.first_month_due if deadline else None)
+    return allowed_actions(definition(), facts, actor(), today)
+
+
+def _version(form) -> int | None:
+    value = form.version.data
+    return int(value) if value and str(value).isdigit() else -1
+
+
+@staff.route("/requests/<reference>/actions/<action>", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def action(reference, action):
+    found = visible_request_or_404(reference)
+    wf = definition()
+    transition = wf.transitions.get(action)
+    if transition is None:
+        abort(404)
+    form = forms.action_form(transition, wf, found, _today())
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in transition.fields}
+        if "evidence_date" in fields and fields["evidence_date"]:
+            fields["evidence_date"] = fields["evidence_date"].isoformat()
+        try:
+            apply_action(
+                db.session,
+                wf,
+                found,
+                action,
+                actor(),
+                _today(),
+                working_calendar(),
+                fields,
+                expected_version=_version(form),
+                task_target_working_days=current_app.config["TASK_TARGET_WORKING_DAYS"],
+            )
+        except DomainError as error:
+            form.submit.errors = [str(error)]
+        else:
+            return redirect(url_for("staff.request_page", reference=reference, done=action))
+    elif request.method == "GET" and transition not in _allowed(found):
+        abort(404)  # only the actions the workflow allows this user now are offered
+    return render_template(
+        "staff/action.html",
+        title=transition.label,
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/note", methods=["POST"])
+@staff_required(*REQUEST_ROLES)
+def note(reference):
+    found = visible_request_or_404(reference)
+    form = forms.NoteForm()
+    if form.validate_on_submit():
+        try:
+            add_note(db.session, found, actor(), form.note.data)
+            return redirect(url_for("staff.request_page", reference=reference, _anchor="timeline"))
+        except DomainError as error:
+            form.note.errors = [str(error)]
+    return render_template(
+        "staff/simple_form.html",
+        title="Add an internal note",
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/assign", methods=["GET", "POST"])
+@staff_required("dpo")
+def assign_request(reference):
+    found = visible_request_or_404(reference)
+    form = forms.AssignForm()
+    form.assignee.choices = [("", "Nobody")] + [(str(u.id), u.full_name) for u in _assignable()]
+    if request.method == "GET":
+        form.version.data = found.version
+        form.assignee.data = str(found.assignee_id or "")
+    if form.validate_on_submit():
+        assignee = (
+            db.session.get(StaffUser, int(form.assignee.data)) if form.assignee.data else None
+        )
+        try:
+            assign(db.session, found, assignee, actor(), _version(form))
+            return redirect(url_for("staff.request_page", reference=reference))
+        except DomainError as error:
+            form.assignee.errors = [str(error)]
+    return render_template(
+        "staff/simple_form.html",
+        title="Assign this request",
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/identity", methods=["GET", "POST"])
+@staff_required("dpo")
+def identity(reference):
+    found = visible_request_or_404(reference)
+    form = forms.IdentityForm()
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        try:
+            record_identity_check(
+                db.session, found, actor(), form.how.data, now_utc(), _version(form)
+            )
+            return redirect(url_for("staff.request_page", reference=reference))
+        except DomainError as error:
+            form.how.errors = [str(error)]
+    return render_template(
+        "staff/simple_form.html",
+        title="Record the identity and authority check",
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/tasks/<service>", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def task(reference, service):
+    found = visible_request_or_404(reference)
+    task_row = db.session.scalar(
+        select(ServiceTask).where(
+            ServiceTask.request_id == found.id, ServiceTask.service == service
+        )
+    )
+    if task_row is None:
+        abort(404)
+    form = forms.TaskForm()
+    if form.validate_on_submit():
+        try:
+            answer_task(
+                db.session, task_row, actor(), form.answer.data, form.finding.data, now_utc()
+            )
+            return redirect(url_for("staff.request_page", reference=reference))
+        except DomainError as error:
+            form.answer.errors = [str(error)]
+    name = definition().routing.services[service].name
+    return render_template(
+        "staff/simple_form.html",
+        title=f"Search task: {name}",
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/response", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def response_upload(reference):
+    found = visible_request_or_404(reference)
+    form = forms.ResponseForm()
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        content, extension = form.checked
+        try:
+            add_response(
+                db.session,
+                found,
+                actor(),
+                f"response-{found.reference}.{extension}",
+                {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[extension],
+                content,
+                _version(form),
+            )
+            return redirect(url_for("staff.request_page", reference=reference))
+        except DomainError as error:
+            form.response.errors = [str(error)]
+    return render_template(
+        "staff/simple_form.html",
+        title="Upload the response",
+        form=form,
+        req=found,
+        enctype="multipart/form-data",
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/files/<int:upload_id>")
+@staff_required(*REQUEST_ROLES)
+def download(reference, upload_id):
+    found = visible_request_or_404(reference)
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.request_id != found.id:
+        abort(404)
+    db.session.add(
+        AuditEvent(
+            request_id=found.id,
+            actor=actor().label,
+            action="file_downloaded",
+            from_state=found.state,
+            to_state=found.state,
+            detail={"file": upload.filename},
+        )
+    )
+    db.session.commit()
+    from io import BytesIO
+
+    return send_file(
+        BytesIO(upload.content),
+        mimetype=upload.content_type,
+        as_attachment=True,
+        download_name=upload.filename,
+    )
+
+
+@staff.route("/requests/<reference>/attention/<int:item_id>", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def resolve(reference, item_id):
+    found = visible_request_or_404(reference)
+    item = db.session.get(Attention, item_id)
+    if item is None or item.request_id != found.id or item.resolved_at:
+        abort(404)
+    form = forms.ResolveForm()
+    if form.validate_on_submit():
+        try:
+            resolve_attention(db.session, item, found, actor(), form.how.data, now_utc())
+            return redirect(url_for("staff.request_page", reference=reference))
+        except DomainError as error:
+            form.how.errors = [str(error)]
+    return render_template(
+        "staff/simple_form.html",
+        title="The requester could not be reached",
+        intro=item.detail,
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/new", methods=["GET", "POST"])
+@staff_required("dpo")
+def new_request():
+    form = forms.OfflineRequestForm()
+    if form.validate_on_submit():
+        try:
+            made = log_offline_request(
+                db.session,
+                definition(),
+                working_calendar(),
+                form.data,
+                actor(),
+                now_utc(),
+            )
+            return redirect(url_for("staff.request_page", reference=made.reference))
+        except DomainError as error:
+            form.submit.errors = [str(error)]
+    return render_template(
+        "staff/simple_form.html",
+        title="Log a request received by post, phone, email or in person",
+        form=form,
+        back_url=url_for("staff.queue"),
+        staff_page=True,
+    )

@@ -1,0 +1,290 @@
+"""Staff sign-in: password (argon2), TOTP set-up and use, lock-out, idle timeout, sign-out
+everywhere and deactivation ending sessions."""
+
+import time
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from portal.domain import DomainError
+from portal.domain.staff_accounts import password_problem
+from portal.extensions import db
+from portal.models import AuditEvent, StaffUser
+from tests.helpers import error_summary
+from tests.staff_helpers import PASSWORD, current_code, make_staff, sign_in
+
+
+def test_first_sign_in_sets_up_two_factor_with_a_qr_code(client_request, session):
+    from portal.domain.staff_accounts import create_staff
+    from portal.runtime import definition
+
+    user = create_staff(
+        session,
+        email="New.Person@example.gov.uk",
+        full_name="New Person",
+        role="dpo",
+        password=PASSWORD,
+        services=[],
+        known_services=definition().routing.services,
+        actor="test",
+    )
+    assert user.email == "new.person@example.gov.uk"
+    assert user.password_hash.startswith("$argon2id$")
+    response = client_request.post(
+        "/staff/sign-in", {"email": "new.person@example.gov.uk", "password": PASSWORD}
+    )
+    assert response.location.endswith("/staff/two-factor/set-up")
+    page = client_request.get("/staff/two-factor/set-up")
+    qr = page.select_one("img[src^='data:image/svg+xml']")
+    assert qr is not None and "QR code" in qr["alt"]
+    session.refresh(user)
+    assert user.totp_secret and not user.totp_confirmed
+    shown_key = page.find("code").get_text().replace(" ", "")
+    assert shown_key == user.totp_secret
+
+    page = client_request.post("/staff/two-factor/set-up", {"code": "000000"}, 200)
+    assert error_summary(page)[0][0].startswith("The code is not correct")
+    page = client_request.post("/staff/two-factor/set-up", {"code": "12ab"}, 200)
+    assert error_summary(page) == [("The code must be 6 numbers", "#code")]
+
+    code = pyotp.TOTP(user.totp_secret).now()
+    response = client_request.post("/staff/two-factor/set-up", {"code": code})
+    assert response.location.endswith("/staff/requests")
+    session.refresh(user)
+    assert user.totp_confirmed
+    client_request.get("/staff/requests")
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client_request, app):
+    make_staff()
+    wrong = client_request.post(
+        "/staff/sign-in", {"email": "dpo-all@example.gov.uk", "password": "nope" * 4}, 200
+    )
+    unknown = client_request.post(
+        "/staff/sign-in", {"email": "nobody@example.gov.uk", "password": "nope" * 4}, 200
+    )
+    assert error_summary(wrong) == error_summary(unknown)
+    assert error_summary(wrong)[0][0] == "Enter the correct email address and password"
+    empty = client_request.post("/staff/sign-in", {}, 200)
+    assert error_summary(empty) == [
+        ("Enter your email address", "#email"),
+        ("Enter your password", "#password"),
+    ]
+    assert client_request.client.get("/staff/requests").status_code == 302
+
+
+def test_five_wrong_passwords_lock_the_account(client_request, session):
+    user = make_staff()
+    for _ in range(5):
+        client_request.post("/staff/sign-in", {"email": user.email, "password": "x" * 12}, 200)
+    session.refresh(user)
+    assert user.locked_until is not None
+    # Even the right password is refused while locked.
+    client_request.post("/staff/sign-in", {"email": user.email, "password": PASSWORD}, 200)
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_locked"))
+
+
+def test_a_password_alone_does_not_sign_in(client_request, session):
+    user = make_staff()
+    client_request.post("/staff/sign-in", {"email": user.email, "password": PASSWORD})
+    response = client_request.client.get("/staff/requests")
+    assert response.status_code == 302 and "/staff/sign-in" in response.location
+
+
+def test_a_code_cannot_be_used_twice(client, session):
+    user = make_staff()
+    sign_in(client, user)
+    code = pyotp.TOTP(user.totp_secret).at(user.last_totp_step * 30)
+    client.post("/staff/sign-out", data={})
+    client.post("/staff/sign-in", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/staff/two-factor", data={"code": code})
+    assert response.status_code == 200
+    assert "not correct or has already been used" in response.get_data(as_text=True)
+
+
+def test_wrong_codes_count_towards_the_lock_out(client, session):
+    user = make_staff()
+    client.post("/staff/sign-in", data={"email": user.email, "password": PASSWORD})
+    wrong = f"{(int(current_code(user)) + 1) % 1000000:06d}"
+    for _ in range(5):
+        client.post("/staff/two-factor", data={"code": wrong})
+    session.refresh(user)
+    assert user.locked_until is not None
+    response = client.post("/staff/two-factor", data={"code": current_code(user)})
+    assert response.status_code == 200  # refused while locked
+
+
+def test_idle_sessions_end(client, session):
+    user = make_staff()
+    sign_in(client, user)
+    assert client.get("/staff/requests").status_code == 200
+    with client.session_transaction() as cookie:
+        cookie["staff_seen"] = time.time() - 31 * 60
+    response = client.get("/staff/requests")
+    assert response.status_code == 302 and response.location.endswith("/staff/sign-in")
+    page = client.get("/staff/sign-in").get_data(as_text=True)
+    assert "signed out because you were inactive" in page
+    assert client.get("/staff/requests").status_code == 302
+
+
+def test_sign_out_everywhere_ends_other_sessions(make_app, app):
+    user = make_staff()
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, user)
+    sign_in(phone, user)
+    assert phone.get("/staff/requests").status_code == 200
+    laptop.post("/staff/sign-out", data={"everywhere": "1"})
+    assert laptop.get("/staff/requests").status_code == 302
+    assert phone.get("/staff/requests").status_code == 302
+
+
+def test_deactivating_an_account_ends_its_sessions(app):
+    admin = make_staff("admin")
+    worker = make_staff("caseworker", ["housing"])
+    admins_browser, workers_browser = app.test_client(), app.test_client()
+    sign_in(admins_browser, admin)
+    sign_in(workers_browser, worker)
+    assert workers_browser.get("/staff/requests").status_code == 200
+    admins_browser.post(f"/staff/accounts/{worker.id}/active", data={"active": "0"})
+    assert workers_browser.get("/staff/requests").status_code == 302
+    response = workers_browser.post(
+        "/staff/sign-in", data={"email": worker.email, "password": PASSWORD}
+    )
+    assert response.status_code == 200  # a deactivated account cannot sign in
+
+
+def test_sign_in_goes_back_to_the_page_asked_for_but_never_off_site(client, session):
+    user = make_staff()
+    client.get("/staff/messages")
+    sign_in(client, user)
+    # sign_in() followed the redirect chain's first hop only; the code step sent us back.
+    with client.session_transaction() as cookie:
+        assert "next" not in cookie
+    client.post("/staff/sign-out", data={})
+    with client.session_transaction() as cookie:
+        cookie["next"] = "//evil.example/staff/"
+    user.last_totp_step = None
+    db.session.commit()
+    client.post("/staff/sign-in", data={"email": user.email, "password": PASSWORD})
+    response = client.post("/staff/two-factor", data={"code": current_code(user)})
+    assert response.location.endswith("/staff/requests")
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short", "12 characters or more"),
+        ("Password1234", "too easy to guess"),
+        ("aaaaaaaaaaaaaa", "too easy to guess"),
+        ("dana.price-rocks-2026", "must not contain your email"),
+        ("kettle-harbour-violet-93", None),
+    ],
+)
+def test_password_rules(password, problem):
+    found = password_problem(password, "dana.price@example.gov.uk")
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_admin_creates_accounts_with_bad_input_shown_and_nothing_stored(client_request, session):
+    admin = make_staff("admin")
+    sign_in(client_request.client, admin)
+    page = client_request.post("/staff/accounts/new", {}, 200)
+    assert [href for _, href in error_summary(page)] == [
+        "#full_name",
+        "#email",
+        "#role",
+        "#password",
+    ]
+    page = client_request.post(
+        "/staff/accounts/new",
+        {
+            "full_name": "Casey Worker",
+            "email": "casey@example.gov.uk",
+            "role": "caseworker",
+            "password": PASSWORD,
+        },
+        200,
+    )
+    assert error_summary(page) == [
+        ("A caseworker must belong to at least one service", "#services")
+    ]
+    page = client_request.post(
+        "/staff/accounts/new",
+        {
+            "full_name": "Casey Worker",
+            "email": "casey@example.gov.uk",
+            "role": "caseworker",
+            "services": "education",
+            "password": "password1234",
+        },
+        200,
+    )
+    assert "too easy to guess" in error_summary(page)[0][0]
+    assert (
+        session.scalar(select(StaffUser).where(StaffUser.email == "casey@example.gov.uk")) is None
+    )
+    client_request.post(
+        "/staff/accounts/new",
+        {
+            "full_name": "Casey Worker",
+            "email": "casey@example.gov.uk",
+            "role": "caseworker",
+            "services": "education",
+            "password": PASSWORD,
+        },
+    )
+    made = session.scalar(select(StaffUser).where(StaffUser.email == "casey@example.gov.uk"))
+    assert made.services == ["education"] and not made.totp_confirmed
+
+
+def test_staff_create_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "staff",
+            "create",
+            "--email",
+            "sam@example.gov.uk",
+            "--name",
+            "Sam Field",
+            "--role",
+            "caseworker",
+            "--service",
+            "housing",
+            "--password",
+            PASSWORD,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == "sam@example.gov.uk"))
+    assert user.services == ["housing"]
+    again = runner.invoke(
+        args=["staff", "create", "--email", "x@example.gov.uk", "--name", "X", "--role", "dpo"],
+        input="short\nshort\n",
+    )
+    assert again.exit_code == 2 and "12 characters" in again.output
+
+
+def test_demo_accounts_are_refused_in_production(make_app):
+    from tests.notify_server import API_KEY, template_ids
+
+    app = make_app(PRODUCTION=True, NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_IDS=template_ids())
+    result = app.test_cli_runner().invoke(args=["staff", "demo"])
+    assert result.exit_code == 2 and "not available in production" in result.output
+
+
+def test_a_caseworker_needs_a_known_service():
+    from portal.domain.staff_accounts import create_staff
+
+    with pytest.raises(DomainError, match="Unknown service"):
+        create_staff(
+            db.session,
+            email="a@example.gov.uk",
+            full_name="A",
+            role="caseworker",
+            password=PASSWORD,
+            services=["nowhere"],
+            known_services={"housing": None},
+            actor="test",
+        )
