@@ -1,5 +1,7 @@
 """The resident's question pages, one form each."""
 
+import re
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -406,3 +408,51 @@ class DeclarationForm(FlaskForm):
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Send request", widget=GovSubmitInput())
+
+
+class TrackForm(QuestionForm):
+    reference = _text(
+        "Request reference",
+        "Reference",
+        20,
+        required="Enter your request reference",
+        hint="It starts with DR-, for example DR-7KQ2-M9XP. It is in the messages we sent you.",
+        filters=(upper_compact,),
+    )
+    contact = _text(
+        "Email address or mobile number",
+        "Email address or mobile number",
+        320,
+        required="Enter the email address or mobile number you gave us",
+        hint="The one we have been using to contact you.",
+    )
+
+    def validate_reference(self, field):
+        if not re.fullmatch(r"DR-?[0-9A-Z]{4}-?[0-9A-Z]{4}", field.data or ""):
+            raise ValidationError("Enter the reference in the right format, like DR-7KQ2-M9XP")
+        compact = field.data.replace("-", "")
+        field.data = f"DR-{compact[2:6]}-{compact[6:]}"
+
+    def validate_contact(self, field):
+        value = field.data or ""
+        if "@" in value:
+            valid_email(self, field)
+            self.channel = "email"
+        else:
+            uk_mobile(self, field)
+            self.channel = "sms"
+
+
+class AnswerQuestionForm(QuestionForm):
+    answer = _long_text(
+        "Your answer",
+        "Your answer",
+        5000,
+        "Enter your answer",
+        hint="We will read it and carry on.",
+    )
+    submit = SubmitField("Send your answer", widget=GovSubmitInput())
+
+
+class WithdrawForm(QuestionForm):
+    submit = SubmitField("Withdraw my request", widget=GovSubmitInput())
