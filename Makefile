@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install install-test test test-postgres bench lint format assets clean
+.PHONY: run install install-test test test-postgres test-browser bench lint format assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,20 @@ run: install
 	  $(FLASK) worker & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-# Install what the tests need, check lint and formatting, and run the suite (SQLite).
+# Install what the tests need, check lint and formatting, and run the suite (SQLite). The
+# browser suite runs when Debian's Chromium is installed and is skipped, saying so, when not.
 test: install-test lint
 	$(BIN)/pytest -q
 
-# The same suite against PostgreSQL (the production store).
+# The same suite against PostgreSQL (the production store). The browser suite is left out: it
+# starts its own server on its own SQLite database and is run by `make test`.
 test-postgres: install-test
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q --ignore=tests/browser
+
+# Only the browser journeys and axe-core checks, refusing to skip; screenshots of every page at
+# phone and desktop widths land in tests/browser/screenshots/.
+test-browser: install-test
+	REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/browser
 
 # Throughput of the Notify outbox worker against a local Notify server, as ratios to a
 # baseline measured in the same run. PostgreSQL by default (its schema is replaced).

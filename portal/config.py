@@ -79,9 +79,7 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "SERVICE_NAME": env.get("SERVICE_NAME", "Ask for or correct your family support records"),
         "COUNCIL_PHONE": env.get("COUNCIL_PHONE", "020 7974 4444"),
         "COUNCIL_EMAIL": env.get("COUNCIL_EMAIL", "dpo@camden.gov.uk"),
-        "COUNCIL_ADDRESS": env.get(
-            "COUNCIL_ADDRESS", "London Borough of Camden, Judd Street, London, WC1H 9JE"
-        ),
+        "COUNCIL_ADDRESS": env.get("COUNCIL_ADDRESS", "Judd Street, London, WC1H 9JE"),
         "EXTRA_NON_WORKING_DAYS": _dates(env.get("EXTRA_NON_WORKING_DAYS", "")),
         "TASK_TARGET_WORKING_DAYS": int(env.get("TASK_TARGET_WORKING_DAYS", "5")),
         "REMINDER_WORKING_DAYS": _ints(

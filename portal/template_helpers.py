@@ -16,6 +16,15 @@ def gov_date(value) -> str:
     return long_date(value)
 
 
+def short_date(value) -> str:
+    """25 Nov 2026: for tables, where the long form wraps."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.day} {value.strftime('%b %Y')}"
+
+
 def error_summary(form) -> dict:
     items = []
     for field in form:
@@ -36,6 +45,7 @@ def item_params(form, field) -> list[dict]:
 def init_app(app: Flask) -> None:
     app.add_template_global(item_params)
     app.add_template_filter(gov_date)
+    app.add_template_filter(short_date)
     app.add_template_global(error_summary)
 
     @app.context_processor

@@ -1,0 +1,117 @@
+"""Residents' journeys in Chromium, with JavaScript on and off: each right end to end, a young
+person, a parent for a child, a representative with an upload, tracking a request, and every
+form's error state. Every page is audited by axe-core and photographed."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.deadlines.calendar import now_utc, received_date
+from portal.domain.actions import apply_action
+from portal.extensions import db
+from portal.models import DataRequest
+from portal.runtime import definition, working_calendar
+from portal.workflow import Actor
+from tests.browser.resident import answers, make_request, read_code
+from tests.browser.support import check, fill, submit
+
+
+def years_ago(years: int) -> date:
+    today = date.today()
+    return today.replace(year=today.year - years, day=min(today.day, 28))
+
+
+def stored(live_server, reference: str):
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        result = (found.data_right, found.subject_relation, found.state, len(found.uploads))
+        db.session.remove()
+        return result
+
+
+@pytest.mark.parametrize("right", ["access", "rectification", "restriction", "objection"])
+def test_each_right_end_to_end(page, live_server, javascript, right):
+    email = f"{right}-{'js' if javascript else 'nojs'}@example.com"
+    reference = make_request(page, live_server, answers(right, email=email), email)
+    assert stored(live_server, reference)[:3] == (right, "self", "triage")
+
+
+def test_a_young_persons_own_request(page, live_server, javascript):
+    email = f"young-{javascript}@example.com"
+    pages = answers("access", who="young_person", born=years_ago(14), email=email)
+    reference = make_request(page, live_server, pages, email)
+    assert stored(live_server, reference)[1] == "self"
+
+
+def test_a_parents_request_for_a_child_of_12_or_over(page, live_server, javascript):
+    email = f"parent-{javascript}@example.com"
+    pages = answers("access", who="child", born=years_ago(13), email=email)
+    reference = make_request(page, live_server, pages, email)
+    assert stored(live_server, reference)[1:3] == ("child", "competence_review")
+
+
+def test_a_representative_with_an_upload(page, live_server, javascript):
+    email = f"rep-{javascript}@example.com"
+    pages = answers("objection", who="represented", email=email, upload=True)
+    reference = make_request(page, live_server, pages, email)
+    assert stored(live_server, reference)[1] == "represented"
+    assert stored(live_server, reference)[3] == 1
+
+
+def test_tracking_a_request_and_answering_a_question(page, live_server, javascript):
+    email = f"track-{javascript}@example.com"
+    reference = make_request(page, live_server, answers("access", email=email), email)
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        today = received_date(now_utc())
+        dpo = Actor("dpo", id=None)
+        for action, fields in (
+            ("route", {"services": ["housing"]}),
+            ("ask_clarification", {"question": "Which years do you mean?"}),
+        ):
+            apply_action(
+                db.session, definition(), found, action, dpo, today, working_calendar(), fields
+            )
+        db.session.remove()
+
+    page.goto("/")
+    page.get_by_role("link", name="check or update your request").click()
+    page.wait_for_load_state("load")
+    check(page, "track")
+    submit(page)
+    check(page, "track-errors")
+    assert page.locator(".govuk-error-summary").count() == 1
+    fill(page, {"reference": reference.lower(), "contact": email})
+    submit(page)
+    check(page, "track-code")
+    page.fill("#code", read_code(page, live_server, email))
+    submit(page)
+    check(page, "track-status-question")
+    assert "Which years do you mean?" in page.inner_text("main")
+    page.fill("#answer", "2019 to 2021")
+    submit(page)
+    check(page, "track-status-answered")
+    assert "We have your answer" in page.inner_text("main")
+    assert stored(live_server, reference)[2] == "with_service"
+
+
+def test_every_question_page_shows_its_errors_accessibly(page, live_server, javascript):
+    """Each question page submitted empty first, on the branch through the most pages."""
+    email = f"errors-{javascript}@example.com"
+    pages = answers("access", who="child", born=years_ago(13), email=email)
+    required = set(pages) - {"numbers", "child-view", "rectification-evidence"}
+    make_request(page, live_server, pages, email, empty_first=required)
+
+
+def test_information_pages(page, live_server):
+    for path, name in [
+        ("/", "start"),
+        ("/privacy", "privacy-notice"),
+        ("/accessibility", "accessibility-statement"),
+        ("/cookies", "cookies"),
+        ("/contact", "contact"),
+        ("/no-such-page", "not-found"),
+    ]:
+        page.goto(path)
+        check(page, name)

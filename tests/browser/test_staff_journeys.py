@@ -1,0 +1,113 @@
+"""Staff in Chromium, with JavaScript on and off: first sign-in with two-factor set-up, the
+triage queue, a request, and an action. Every page audited and photographed."""
+
+import pyotp
+from sqlalchemy import select
+
+from portal.domain.staff_accounts import create_staff
+from portal.extensions import db
+from portal.models import DataRequest
+from portal.runtime import definition
+from tests.browser.resident import answers, make_request
+from tests.browser.support import check, fill, submit
+
+PASSWORD = "kettle-harbour-violet-93"  # noqa: S105
+
+
+def new_staff(live_server, email, role="dpo", services=()):
+    with live_server.app.app_context():
+        create_staff(
+            db.session,
+            email=email,
+            full_name="Dana Price",
+            role=role,
+            password=PASSWORD,
+            services=list(services),
+            known_services=definition().routing.services,
+            actor="test",
+        )
+        db.session.remove()
+
+
+def sign_in_first_time(page, email):
+    page.goto("/staff/sign-in")
+    check(page, "staff-sign-in")
+    submit(page)
+    check(page, "staff-sign-in-error")
+    fill(page, {"email": email, "password": PASSWORD})
+    submit(page)
+    assert "/staff/two-factor" in page.url, page.inner_text("main")
+    check(page, "staff-two-factor-set-up")
+    key = page.locator("main code").inner_text().replace(" ", "")
+    page.fill("#code", pyotp.TOTP(key).now())
+    submit(page)
+    return key
+
+
+def test_staff_sign_in_triage_and_act(page, live_server, javascript):
+    mode = "js" if javascript else "nojs"
+    resident_email = f"staff-journey-{mode}@example.com"
+    reference = make_request(
+        page, live_server, answers("access", email=resident_email), resident_email
+    )
+    page.context.clear_cookies()
+
+    email = f"dpo-{mode}@example.gov.uk"
+    new_staff(live_server, email)
+    sign_in_first_time(page, email)
+    assert page.url.endswith("/staff/requests")
+    check(page, "staff-queue")
+
+    fill(page, {"q": reference})
+    submit(page)
+    check(page, "staff-queue-filtered")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1
+    rows.first.get_by_role("link", name=reference).click()
+    page.wait_for_load_state("load")
+    check(page, "staff-request")
+
+    page.get_by_role("link", name="Route to services").click()
+    page.wait_for_load_state("load")
+    check(page, "staff-action-route")
+    submit(page)
+    check(page, "staff-action-route-error")
+    fill(page, {"services": ["housing", "education"]})
+    submit(page)
+    assert "Service searches" in page.inner_text("main")
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        assert found.state == "with_service" and len(found.tasks) == 2
+        db.session.remove()
+
+    fill(page, {"note": "Called the family support team."})
+    submit(page, "Add note")
+    assert "Called the family support team." in page.inner_text("#timeline + ol")
+
+    page.goto("/staff/requests/new")
+    check(page, "staff-log-request")
+    submit(page)
+    check(page, "staff-log-request-error")
+
+    page.goto("/staff/messages")
+    check(page, "staff-messages")
+    page.goto("/staff/sign-out")
+    check(page, "staff-sign-out")
+    submit(page)
+    check(page, "staff-signed-out")
+
+
+def test_admin_pages(page, live_server, javascript):
+    mode = "js" if javascript else "nojs"
+    email = f"admin-{mode}@example.gov.uk"
+    new_staff(live_server, email, role="admin")
+    sign_in_first_time(page, email)
+    assert page.url.endswith("/staff/accounts")
+    check(page, "staff-accounts")
+    page.get_by_role("link", name="Add a staff account").click()
+    page.wait_for_load_state("load")
+    check(page, "staff-new-account")
+    submit(page)
+    check(page, "staff-new-account-error")
+    page.goto("/staff/requests")
+    check(page, "staff-forbidden")
