@@ -66,15 +66,7 @@ def create_staff(
     actor: str,
 ) -> StaffUser:
     email = email.strip().lower()
-    if role not in STAFF_ROLES:
-        raise DomainError(f"Role must be one of: {', '.join(STAFF_ROLES)}.")
-    unknown = [s for s in services if s not in known_services]
-    if unknown:
-        raise DomainError(f"Unknown service: {', '.join(unknown)}.")
-    if role == "caseworker" and not services:
-        raise DomainError("A caseworker must belong to at least one service.")
-    if role != "caseworker" and services:
-        raise DomainError("Only caseworkers belong to services.")
+    _check_role_and_services(role, services, known_services)
     problem = password_problem(password, email)
     if problem:
         raise DomainError(problem + ".")
@@ -92,6 +84,45 @@ def create_staff(
     _audit(session, actor, "staff_created", {"staff": user.email, "role": role})
     session.commit()
     return user
+
+
+def _check_role_and_services(role: str, services: list[str], known_services) -> None:
+    if role not in STAFF_ROLES:
+        raise DomainError(f"Role must be one of: {', '.join(STAFF_ROLES)}.")
+    unknown = [s for s in services if s not in known_services]
+    if unknown:
+        raise DomainError(f"Unknown service: {', '.join(unknown)}.")
+    if role == "caseworker" and not services:
+        raise DomainError("A caseworker must belong to at least one service.")
+    if role != "caseworker" and services:
+        raise DomainError("Only caseworkers belong to services.")
+
+
+def change_access(
+    session: Session, user: StaffUser, *, role: str, services: list[str], known_services, actor: str
+) -> None:
+    """A new role or set of services. Every session of theirs ends, so nobody keeps working
+    with access they no longer have, and the audit trail records the before and after."""
+    _check_role_and_services(role, services, known_services)
+    before = {"role": user.role, "services": list(user.services)}
+    after = {"role": role, "services": list(services)}
+    if before == after:
+        return
+    user.role, user.services = role, list(services)
+    user.session_epoch += 1
+    _audit(
+        session, actor, "staff_access_changed", {"staff": user.email, "from": before, "to": after}
+    )
+    session.commit()
+
+
+def reset_two_factor(session: Session, user: StaffUser, actor: str) -> None:
+    """For a lost or replaced phone: they set two-factor up again at their next sign-in, and
+    every session of theirs ends now."""
+    user.totp_secret, user.totp_confirmed, user.last_totp_step = None, False, None
+    user.session_epoch += 1
+    _audit(session, actor, "staff_two_factor_reset", {"staff": user.email})
+    session.commit()
 
 
 @dataclass

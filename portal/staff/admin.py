@@ -1,11 +1,12 @@
 """Administrators manage staff accounts (and see no request content); the DPO sees the messages
 the portal sent, captured or failed."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from portal.content import choices
 from portal.domain import DomainError
-from portal.domain.staff_accounts import create_staff, set_active
+from portal.domain.staff_accounts import change_access, create_staff, reset_two_factor, set_active
 from portal.extensions import db
 from portal.models import (
     FAILED_STATUSES,
@@ -16,7 +17,7 @@ from portal.models import (
 )
 from portal.runtime import capturing, definition
 from portal.staff.access import actor, staff_required
-from portal.staff.forms import StaffAccountForm
+from portal.staff.forms import StaffAccessForm, StaffAccountForm
 from portal.staff.staff_blueprint import staff
 
 
@@ -54,12 +55,7 @@ def new_account():
             return redirect(url_for("staff.accounts"))
         except DomainError as error:
             db.session.rollback()
-            target = form.password if "assword" in str(error) else form.role
-            if "email" in str(error):
-                target = form.email
-            if "service" in str(error).lower():
-                target = form.services
-            target.errors = [str(error).rstrip(".")]
+            _show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Add a staff account",
@@ -69,12 +65,99 @@ def new_account():
     )
 
 
-@staff.route("/accounts/<int:user_id>/active", methods=["POST"])
-@staff_required("admin")
-def account_active(user_id):
+def _show_error(form, error: DomainError) -> None:
+    """Put a domain refusal on the field it is about, for the GOV.UK error summary."""
+    text = str(error)
+    target = form.role
+    if "assword" in text and hasattr(form, "password"):
+        target = form.password
+    if "email" in text and hasattr(form, "email"):
+        target = form.email
+    if "service" in text.lower():
+        target = form.services
+    target.errors = [text.rstrip(".")]
+
+
+def _staff_user_or_404(user_id: int) -> StaffUser:
     user = db.session.get(StaffUser, user_id)
     if user is None:
         abort(404)
+    return user
+
+
+@staff.route("/accounts/<int:user_id>", methods=["GET", "POST"])
+@staff_required("admin")
+def account(user_id):
+    """One account: change its role and services, or reset its two-factor authentication."""
+    user = _staff_user_or_404(user_id)
+    services = definition().routing.services
+    form = StaffAccessForm(data={"role": user.role, "services": list(user.services)})
+    form.services.choices = [(code, svc.name) for code, svc in services.items()]
+    if form.validate_on_submit():
+        if user.id == actor().id and form.role.data != "admin":
+            form.role.errors = ["You cannot take away your own administrator role"]
+        else:
+            try:
+                change_access(
+                    db.session,
+                    user,
+                    role=form.role.data,
+                    services=form.services.data or [],
+                    known_services=services,
+                    actor=actor().label,
+                )
+                flash(f"{user.full_name}’s access has been changed.")
+                return redirect(url_for("staff.accounts"))
+            except DomainError as error:
+                db.session.rollback()
+                _show_error(form, error)
+    return render_template(
+        "staff/account.html",
+        title=user.full_name,
+        user=user,
+        form=form,
+        services=services,
+        back_url=url_for("staff.accounts"),
+        staff_page=True,
+    )
+
+
+@staff.route("/accounts/<int:user_id>/reset-two-factor", methods=["POST"])
+@staff_required("admin")
+def account_reset_two_factor(user_id):
+    user = _staff_user_or_404(user_id)
+    if user.id == actor().id:
+        abort(400)  # an administrator cannot sign themselves out of two-factor
+    reset_two_factor(db.session, user, actor().label)
+    flash(f"{user.full_name} will set up two-factor authentication again when they next sign in.")
+    return redirect(url_for("staff.accounts"))
+
+
+@staff.route("/services")
+@staff_required("admin", "dpo")
+def services_page():
+    """The services requests are routed to, from workflows/routing.yaml, with who works in each."""
+    routing = definition().routing
+    caseworkers = db.session.scalars(
+        select(StaffUser)
+        .where(StaffUser.role == "caseworker", StaffUser.active.is_(True))
+        .order_by(StaffUser.full_name)
+    ).all()
+    members = {code: [u for u in caseworkers if code in u.services] for code in routing.services}
+    return render_template(
+        "staff/services.html",
+        title="Services",
+        services=routing.services,
+        members=members,
+        category_labels=dict(choices("categories")),
+        staff_page=True,
+    )
+
+
+@staff.route("/accounts/<int:user_id>/active", methods=["POST"])
+@staff_required("admin")
+def account_active(user_id):
+    user = _staff_user_or_404(user_id)
     make_active = request.form.get("active") == "1"
     if user.id == actor().id and not make_active:
         abort(400)  # an administrator cannot lock themselves out

@@ -355,3 +355,16 @@ class StaffAccountForm(FlaskForm):
         description="12 characters or more. Give it to them in person or by phone.",
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class StaffAccessForm(FlaskForm):
+    role = GovRadioField(
+        "Role",
+        choices=ROLE_CHOICES,
+        validators=[Required("Select a role")],
+        widget=GovRadioInput(),
+    )
+    services = GovCheckboxesField(
+        "Services (caseworkers only)", choices=[], widget=GovCheckboxesInput(), validate_choice=True
+    )
+    submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -1,12 +1,19 @@
-"""A whole request made with the keyboard alone, with focus always visible and moved to the
-error summary after a failed submit; and proof that the audit fails when a label goes missing."""
+"""A whole request, and a staff sign-in with an action, made with the keyboard alone, with
+focus always visible and moved to the error summary after a failed submit; and proof that the
+audit fails when a label goes missing."""
 
 import re
 
+import pyotp
 import pytest
+from sqlalchemy import select
 
+from portal.extensions import db
+from portal.models import DataRequest
 from tests.browser.resident import answers, read_code
 from tests.browser.support import AccessibilityViolations, audit, check
+from tests.browser.test_staff_journeys import PASSWORD, new_staff
+from tests.factories import make_request
 
 FOCUS_VISIBLE = """() => {
   const el = document.activeElement;
@@ -122,3 +129,50 @@ def test_the_audit_fails_when_a_label_is_missing(page, live_server):
         page.evaluate("document.querySelector('label[for=email]').remove()")
     with pytest.raises(AccessibilityViolations, match=r"label .*#email"):
         audit(page, "staff-sign-in-without-label")
+
+
+def press_link(page, name: str, limit: int = 80) -> None:
+    """Tab to the link in the page's main content with exactly this text, and follow it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        here = page.evaluate(
+            "() => { const el = document.activeElement;"
+            " return el.matches('main a') ? el.innerText.trim() : null; }"
+        )
+        if here == name:
+            assert page.evaluate(FOCUS_VISIBLE), f"focus on the link {name} is not visible"
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            return
+    raise AssertionError(f"the link {name} cannot be reached with the Tab key")
+
+
+@pytest.mark.parametrize("javascript", [True], ids=["js"])
+def test_staff_sign_in_triage_and_act_with_the_keyboard_alone(page, live_server):
+    with live_server.app.app_context():
+        session = db.session
+        reference = make_request(session, key="keyboard-staff", name="Robin Keys").reference
+        session.remove()
+    email = "keyboard-dpo@example.gov.uk"
+    new_staff(live_server, email)
+
+    page.goto("/staff/sign-in")
+    type_answers(page, {"email": email, "password": PASSWORD})
+    press_submit(page)
+    key = page.locator("main code").inner_text().replace(" ", "")
+    type_answers(page, {"code": pyotp.TOTP(key).now()})
+    press_submit(page)
+    assert page.url.endswith("/staff/requests")
+
+    type_answers(page, {"q": "Robin Keys"})
+    press_submit(page)
+    press_link(page, reference)
+    press_link(page, "Route to services")
+    type_answers(page, {"services": ["education"]})
+    press_submit(page)
+    assert "Service searches" in page.inner_text("main")
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        assert found.state == "with_service"
+        assert [t.service for t in found.tasks] == ["education"]
+        db.session.remove()

@@ -109,5 +109,28 @@ def test_admin_pages(page, live_server, javascript):
     check(page, "staff-new-account")
     submit(page)
     check(page, "staff-new-account-error")
+    casey = f"casey-{mode}@example.gov.uk"
+    fill(
+        page,
+        {
+            "full_name": "Casey Worker",
+            "email": casey,
+            "role": "caseworker",
+            "services": ["housing"],
+            "password": PASSWORD,
+        },
+    )
+    submit(page)
+    page.locator("tbody tr", has_text=casey).get_by_role("link").click()
+    page.wait_for_load_state("load")
+    check(page, "staff-account")
+    fill(page, {"services": ["education"]})
+    submit(page)
+    check(page, "staff-accounts-changed")
+    assert "access has been changed" in page.inner_text("main")
+    page.get_by_role("link", name="Services").first.click()
+    page.wait_for_load_state("load")
+    check(page, "staff-services")
+    assert "Casey Worker" in page.inner_text("main")
     page.goto("/staff/requests")
     check(page, "staff-forbidden")

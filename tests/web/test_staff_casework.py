@@ -93,13 +93,29 @@ def test_every_staff_url_is_confined_by_role_and_service(app, people, as_):
         queue_status = 403 if who == "admin" else 200
         assert client.get("/staff/requests").status_code == queue_status
         assert client.get("/staff/accounts").status_code == (200 if who == "admin" else 403)
+        other = people["dpo"].id
+        assert client.get(f"/staff/accounts/{other}").status_code == (
+            200 if who == "admin" else 403
+        )
+        reset = client.post(f"/staff/accounts/{people['housing'].id}/reset-two-factor")
+        assert reset.status_code == (302 if who == "admin" else 403)
+        assert client.get("/staff/services").status_code == (
+            200 if who in ("admin", "dpo") else 403
+        )
         assert client.get("/staff/messages").status_code == (200 if who == "dpo" else 403)
         assert client.get("/staff/requests/new").status_code == (200 if who == "dpo" else 403)
         assign = client.get(f"/staff/requests/{h}/assign").status_code
         assert assign == (200 if who == "dpo" else 403)
     # Signed out: every staff page sends you to sign in.
     anonymous = app.test_client()
-    for url in ("/staff/requests", f"/staff/requests/{h}", "/staff/accounts", "/staff/messages"):
+    for url in (
+        "/staff/requests",
+        f"/staff/requests/{h}",
+        "/staff/accounts",
+        f"/staff/accounts/{people['dpo'].id}",
+        "/staff/services",
+        "/staff/messages",
+    ):
         response = anonymous.get(url)
         assert response.status_code == 302 and "/staff/sign-in" in response.location
 

@@ -288,3 +288,87 @@ def test_a_caseworker_needs_a_known_service():
             known_services={"housing": None},
             actor="test",
         )
+
+
+def test_admin_changes_a_caseworkers_services_and_their_sessions_end(app, client_request):
+    admin = make_staff("admin")
+    worker = make_staff("caseworker", ["housing"])
+    workers_browser = app.test_client()
+    sign_in(client_request.client, admin)
+    sign_in(workers_browser, worker)
+
+    page = client_request.get(f"/staff/accounts/{worker.id}")
+    assert page.select_one("input[name=role][value=caseworker]").has_attr("checked")
+    assert page.select_one("input[name=services][value=housing]").has_attr("checked")
+
+    # Bad input: shown in the error summary, nothing changed.
+    page = client_request.post(
+        f"/staff/accounts/{worker.id}", {"role": "caseworker"}, expected_status=200
+    )
+    assert error_summary(page) == [
+        ("A caseworker must belong to at least one service", "#services")
+    ]
+    page = client_request.post(
+        f"/staff/accounts/{worker.id}",
+        {"role": "dpo", "services": "education"},
+        expected_status=200,
+    )
+    assert error_summary(page) == [("Only caseworkers belong to services", "#services")]
+    db.session.refresh(worker)
+    assert worker.services == ["housing"]
+    assert workers_browser.get("/staff/requests").status_code == 200
+
+    client_request.post(
+        f"/staff/accounts/{worker.id}", {"role": "caseworker", "services": ["education", "housing"]}
+    )
+    db.session.refresh(worker)
+    assert worker.services == ["education", "housing"]
+    assert workers_browser.get("/staff/requests").status_code == 302  # signed out
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_access_changed"))
+    assert event.detail["from"] == {"role": "caseworker", "services": ["housing"]}
+    assert event.detail["to"] == {"role": "caseworker", "services": ["education", "housing"]}
+    assert "access has been changed" in client_request.get("/staff/accounts").get_text()
+
+
+def test_an_admin_cannot_remove_their_own_admin_role(client_request):
+    admin = make_staff("admin")
+    sign_in(client_request.client, admin)
+    page = client_request.post(f"/staff/accounts/{admin.id}", {"role": "dpo"}, expected_status=200)
+    assert error_summary(page) == [("You cannot take away your own administrator role", "#role")]
+    db.session.refresh(admin)
+    assert admin.role == "admin"
+
+
+def test_resetting_two_factor_makes_them_set_it_up_again(app, client_request):
+    admin = make_staff("admin")
+    worker = make_staff("caseworker", ["housing"])
+    workers_browser = app.test_client()
+    sign_in(client_request.client, admin)
+    sign_in(workers_browser, worker)
+
+    client_request.post(f"/staff/accounts/{worker.id}/reset-two-factor", {})
+    assert workers_browser.get("/staff/requests").status_code == 302
+    db.session.refresh(worker)
+    assert not worker.totp_confirmed and worker.totp_secret is None
+    response = workers_browser.post(
+        "/staff/sign-in", data={"email": worker.email, "password": PASSWORD}
+    )
+    assert response.location.endswith("/staff/two-factor/set-up")
+    page = workers_browser.get("/staff/two-factor/set-up").get_data(as_text=True)
+    assert "Scan this QR code" in page
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "staff_two_factor_reset")
+    )
+
+
+def test_the_services_page_lists_routing_and_caseworkers(client_request):
+    make_staff("caseworker", ["housing"], name="Hana Okafor")
+    sign_in(client_request.client, make_staff("dpo"))
+    page = client_request.get("/staff/services")
+    cards = {
+        card.select_one(".govuk-summary-card__title").get_text(strip=True): card.get_text(" ")
+        for card in page.select(".govuk-summary-card")
+    }
+    assert "Hana Okafor" in cards["Temporary Accommodation and Housing Needs"]
+    assert "Nobody yet" in cards["Education"]
+    assert "accommodation and housing needs" in cards["Temporary Accommodation and Housing Needs"]
