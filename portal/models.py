@@ -286,7 +286,8 @@ class Attention(Base):
 
 class StaffUser(Base):
     """A member of staff. `session_epoch` is part of the sign-in cookie: raising it (sign out
-    everywhere, deactivation, a new password) ends every session at once."""
+    everywhere, deactivation, a new password) ends every session at once. A password set by
+    someone else is temporary (`must_change_password`) until its owner replaces it."""
 
     __tablename__ = "staff_user"
     __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="ck_staff_role"),)
@@ -297,6 +298,7 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     services: Mapped[list] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     last_totp_step: Mapped[int | None] = mapped_column(Integer)

@@ -22,6 +22,7 @@ def make_staff(role="dpo", services=(), email=None, name=None) -> StaffUser:
         services=list(services),
         known_services=definition().routing.services,
         actor="test",
+        temporary_password=False,
     )
     user.totp_secret = pyotp.random_base32()
     user.totp_confirmed = True

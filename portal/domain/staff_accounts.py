@@ -64,7 +64,10 @@ def create_staff(
     services: list[str],
     known_services,
     actor: str,
+    temporary_password: bool = True,
 ) -> StaffUser:
+    """A new account. The password is temporary unless said otherwise (demo accounts): whoever
+    set it knows it, so its owner must replace it at their first sign-in."""
     email = email.strip().lower()
     _check_role_and_services(role, services, known_services)
     problem = password_problem(password, email)
@@ -78,6 +81,7 @@ def create_staff(
         role=role,
         services=list(services),
         password_hash=HASHER.hash(password),
+        must_change_password=temporary_password,
     )
     session.add(user)
     session.flush()
@@ -201,6 +205,28 @@ def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> b
             return True
     record_failure(session, user, now)
     return False
+
+
+def change_password(
+    session: Session, user: StaffUser, current: str, new: str, now: datetime
+) -> None:
+    """Their own new password. A wrong current password counts towards the lock-out; every
+    other session of theirs ends."""
+    try:
+        HASHER.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        record_failure(session, user, now)
+        raise DomainError("Your current password is not correct.") from None
+    problem = password_problem(new, user.email)
+    if problem:
+        raise DomainError(problem + ".")
+    if new == current:
+        raise DomainError("Your new password must be different from your current password.")
+    user.password_hash = HASHER.hash(new)
+    user.must_change_password = False
+    user.session_epoch += 1
+    _audit(session, f"{user.role}:{user.id}", "staff_password_changed", {"staff": user.email})
+    session.commit()
 
 
 def end_all_sessions(session: Session, user: StaffUser, actor: str) -> None:

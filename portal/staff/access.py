@@ -28,6 +28,11 @@ def end_idle_sessions():
     return None
 
 
+# With a temporary password, only these pages open: the temporary password is known to whoever
+# set it, so nothing else is shown until its owner has replaced it.
+OPEN_BEFORE_CHANGE = {"staff.change_password", "staff.sign_out"}
+
+
 def staff_required(*roles):
     """Signed in (both factors); with roles, one of them, else 403."""
 
@@ -37,6 +42,8 @@ def staff_required(*roles):
             if not current_user.is_authenticated:
                 session["next"] = request.path
                 return redirect(url_for("staff.sign_in"))
+            if current_user.must_change_password and request.endpoint not in OPEN_BEFORE_CHANGE:
+                return redirect(url_for("staff.change_password"))
             if roles and current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

@@ -3,11 +3,13 @@
 import time
 
 import segno
-from flask import current_app, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.deadlines.calendar import now_utc
+from portal.domain import DomainError
 from portal.domain.staff_accounts import (
+    change_password,
     check_password,
     check_totp,
     end_all_sessions,
@@ -18,7 +20,7 @@ from portal.domain.staff_accounts import (
 from portal.extensions import db, limiter, login_manager
 from portal.models import AuditEvent
 from portal.staff.access import actor, staff_required
-from portal.staff.forms import CodeForm, SignInForm
+from portal.staff.forms import ChangePasswordForm, CodeForm, SignInForm
 from portal.staff.staff_blueprint import staff
 from portal.staff.views import home_for
 
@@ -73,6 +75,8 @@ def _complete_sign_in(user):
     session["staff_seen"] = time.time()
     db.session.add(AuditEvent(actor=f"{user.role}:{user.id}", action="staff_signed_in", detail={}))
     db.session.commit()
+    if user.must_change_password:
+        return redirect(url_for("staff.change_password"))
     # Only ever back into the staff area: never an open redirect.
     if next_page.startswith("/staff/") and "//" not in next_page:
         return redirect(next_page)
@@ -118,6 +122,42 @@ def set_up_two_factor():
         title="Set up two-factor authentication",
         qr_code=segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
         secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
+        staff_page=True,
+    )
+
+
+@staff.route("/password", methods=["GET", "POST"], endpoint="change_password")
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+@staff_required()
+def change_password_page():
+    form = ChangePasswordForm()
+    temporary = current_user.must_change_password
+    if form.validate_on_submit():
+        try:
+            change_password(
+                db.session,
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                now_utc(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            wrong_current = str(error).startswith("Your current password")
+            target = form.current_password if wrong_current else form.new_password
+            target.errors.append(str(error).rstrip("."))
+        else:
+            login_user(
+                current_user._get_current_object()
+            )  # this session carries on under the new session epoch
+            session["staff_seen"] = time.time()
+            flash("Your password has been changed. You have been signed out everywhere else.")
+            return redirect(home_for(current_user))
+    return render_template(
+        "staff/change_password.html",
+        form=form,
+        title="Choose a new password" if temporary else "Change your password",
+        temporary=temporary,
         staff_page=True,
     )
 

@@ -37,7 +37,8 @@ DEMO_ACCOUNTS = [
 @click.option("--service", "services", multiple=True, help="A caseworker's service (repeatable).")
 @click.password_option("--password", prompt="Temporary password", help="Asked for when not given.")
 def create_command(email, full_name, role, services, password):
-    """Create a staff account. They set up two-factor authentication at first sign-in."""
+    """Create a staff account. At first sign-in they replace the temporary password and set up
+    two-factor authentication."""
     try:
         create_staff(
             db.session,
@@ -77,6 +78,7 @@ def demo_command():
                 services=services,
                 known_services=definition().routing.services,
                 actor="demo set-up",
+                temporary_password=False,  # printed for trials: nothing to protect
             )
     click.echo("Demo staff accounts (sign in at /staff/sign-in), password: " + DEMO_PASSWORD)
     for email, _name, role, services in DEMO_ACCOUNTS:

@@ -368,3 +368,27 @@ class StaffAccessForm(FlaskForm):
         "Services (caseworkers only)", choices=[], widget=GovCheckboxesInput(), validate_choice=True
     )
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[Required("Enter your current password")],
+        widget=GovPasswordInput(),
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[Required("Enter a new password")],
+        widget=GovPasswordInput(),
+        description="12 characters or more. Avoid common words and your email address.",
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[Required("Enter your new password again")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+    def validate_confirm_password(self, field):
+        if self.new_password.data and field.data != self.new_password.data:
+            raise ValidationError("The passwords do not match")

@@ -154,7 +154,7 @@ def test_staff_sign_in_triage_and_act_with_the_keyboard_alone(page, live_server)
         reference = make_request(session, key="keyboard-staff", name="Robin Keys").reference
         session.remove()
     email = "keyboard-dpo@example.gov.uk"
-    new_staff(live_server, email)
+    new_staff(live_server, email, temporary_password=False)
 
     page.goto("/staff/sign-in")
     type_answers(page, {"email": email, "password": PASSWORD})

@@ -12,9 +12,10 @@ from tests.browser.resident import answers, make_request
 from tests.browser.support import check, fill, submit
 
 PASSWORD = "kettle-harbour-violet-93"  # noqa: S105
+NEW_PASSWORD = "lantern-orchard-copper-58"  # noqa: S105
 
 
-def new_staff(live_server, email, role="dpo", services=()):
+def new_staff(live_server, email, role="dpo", services=(), temporary_password=True):
     with live_server.app.app_context():
         create_staff(
             db.session,
@@ -25,6 +26,7 @@ def new_staff(live_server, email, role="dpo", services=()):
             services=list(services),
             known_services=definition().routing.services,
             actor="test",
+            temporary_password=temporary_password,
         )
         db.session.remove()
 
@@ -41,6 +43,21 @@ def sign_in_first_time(page, email):
     key = page.locator("main code").inner_text().replace(" ", "")
     page.fill("#code", pyotp.TOTP(key).now())
     submit(page)
+    # The account was made with a temporary password: its owner replaces it first.
+    assert page.url.endswith("/staff/password"), page.inner_text("main")
+    check(page, "staff-change-password")
+    submit(page)
+    check(page, "staff-change-password-error")
+    fill(
+        page,
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+    submit(page)
+    assert "Your password has been changed" in page.inner_text("main")
     return key
 
 

@@ -7,8 +7,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
-from portal.domain.staff_accounts import password_problem
+from portal.domain.staff_accounts import check_password, password_problem
 from portal.extensions import db
 from portal.models import AuditEvent, StaffUser
 from tests.helpers import error_summary
@@ -50,10 +51,91 @@ def test_first_sign_in_sets_up_two_factor_with_a_qr_code(client_request, session
 
     code = pyotp.TOTP(user.totp_secret).now()
     response = client_request.post("/staff/two-factor/set-up", {"code": code})
-    assert response.location.endswith("/staff/requests")
+    # The password was set by someone else: it must be replaced before anything else opens.
+    assert response.location.endswith("/staff/password")
     session.refresh(user)
-    assert user.totp_confirmed
-    client_request.get("/staff/requests")
+    assert user.totp_confirmed and user.must_change_password
+    assert client_request.client.get("/staff/requests").location.endswith("/staff/password")
+    page = client_request.get("/staff/password")
+    assert page.h1.get_text(strip=True) == "Choose a new password"
+
+
+NEW_PASSWORD = "lantern-orchard-copper-58"
+
+
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        (
+            {},
+            [
+                ("Enter your current password", "#current_password"),
+                ("Enter a new password", "#new_password"),
+                ("Enter your new password again", "#confirm_password"),
+            ],
+        ),
+        (
+            {"current_password": "wrong-password-1", "new_password": NEW_PASSWORD},
+            [("Your current password is not correct", "#current_password")],
+        ),
+        (
+            {"current_password": PASSWORD, "new_password": "short"},
+            [("Password must be 12 characters or more", "#new_password")],
+        ),
+        (
+            {"current_password": PASSWORD, "new_password": PASSWORD},
+            [("Your new password must be different from your current password", "#new_password")],
+        ),
+        (
+            {
+                "current_password": PASSWORD,
+                "new_password": NEW_PASSWORD,
+                "confirm_password": NEW_PASSWORD + "x",
+            },
+            [("The passwords do not match", "#confirm_password")],
+        ),
+    ],
+)
+def test_changing_a_password_refuses_bad_input_and_keeps_the_old_one(
+    client_request, session, form, errors
+):
+    user = make_staff()
+    user.must_change_password = True
+    session.commit()
+    sign_in(client_request.client, user)
+    if "new_password" in form:
+        form.setdefault("confirm_password", form["new_password"])
+    page = client_request.post("/staff/password", form, expected_status=200)
+    assert error_summary(page) == errors
+    session.refresh(user)
+    assert user.must_change_password
+    assert check_password(session, user.email, PASSWORD, now_utc()).user is not None
+
+
+def test_changing_a_password_ends_other_sessions_but_not_this_one(app, client_request, session):
+    user = make_staff()
+    user.must_change_password = True
+    session.commit()
+    other = app.test_client()
+    sign_in(other, user)
+    sign_in(client_request.client, user)
+    response = client_request.post(
+        "/staff/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+    assert response.location.endswith("/staff/requests")
+    page = client_request.get("/staff/requests")
+    assert "Your password has been changed" in page.get_text()
+    assert other.get("/staff/requests").status_code == 302  # signed out there
+    session.refresh(user)
+    assert not user.must_change_password
+    assert check_password(session, user.email, NEW_PASSWORD, now_utc()).user is not None
+    assert check_password(session, user.email, PASSWORD, now_utc()).user is None
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_password_changed"))
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client_request, app):
