@@ -109,6 +109,8 @@ def request_page(reference):
         req=found,
         deadline=deadline,
         state=wf.states[found.state],
+        states=wf.states,
+        transitions=wf.transitions,
         actions=_allowed(found),
         audit=audit,
         messages=messages,
