@@ -11,7 +11,11 @@ from portal.runtime import definition
 PASSWORD = "kettle-harbour-violet-93"  # noqa: S105
 
 
-def make_staff(role="dpo", services=(), email=None, name=None) -> StaffUser:
+def make_staff(
+    role="dpo", services=(), email=None, name=None, two_factor=True, temporary_password=False
+) -> StaffUser:
+    """An account; by default with two-factor already set up and a password of its own, so a
+    test can sign straight in."""
     email = email or f"{role}-{'-'.join(services) or 'all'}@example.gov.uk"
     user = create_staff(
         db.session,
@@ -22,11 +26,12 @@ def make_staff(role="dpo", services=(), email=None, name=None) -> StaffUser:
         services=list(services),
         known_services=definition().routing.services,
         actor="test",
-        temporary_password=False,
+        temporary_password=temporary_password,
     )
-    user.totp_secret = pyotp.random_base32()
-    user.totp_confirmed = True
-    db.session.commit()
+    if two_factor:
+        user.totp_secret = pyotp.random_base32()
+        user.totp_confirmed = True
+        db.session.commit()
     return user
 
 

@@ -330,6 +330,19 @@ class QueueForm(FlaskForm):
         )
 
 
+def _role_field():
+    return GovRadioField(
+        "Role", choices=ROLE_CHOICES, validators=[Required("Select a role")], widget=GovRadioInput()
+    )
+
+
+def _services_field():
+    """Choices are the services in routing.yaml, set by the view."""
+    return GovCheckboxesField(
+        "Services (caseworkers only)", choices=[], widget=GovCheckboxesInput(), validate_choice=True
+    )
+
+
 class StaffAccountForm(FlaskForm):
     full_name = _text("Full name", "Full name", 200, required="Enter their full name")
     email = _text(
@@ -339,15 +352,8 @@ class StaffAccountForm(FlaskForm):
         required="Enter their work email address",
         extra=(valid_email,),
     )
-    role = GovRadioField(
-        "Role",
-        choices=ROLE_CHOICES,
-        validators=[Required("Select a role")],
-        widget=GovRadioInput(),
-    )
-    services = GovCheckboxesField(
-        "Services (caseworkers only)", choices=[], widget=GovCheckboxesInput(), validate_choice=True
-    )
+    role = _role_field()
+    services = _services_field()
     password = PasswordField(
         "Temporary password",
         validators=[Required("Enter a temporary password")],
@@ -358,15 +364,8 @@ class StaffAccountForm(FlaskForm):
 
 
 class StaffAccessForm(FlaskForm):
-    role = GovRadioField(
-        "Role",
-        choices=ROLE_CHOICES,
-        validators=[Required("Select a role")],
-        widget=GovRadioInput(),
-    )
-    services = GovCheckboxesField(
-        "Services (caseworkers only)", choices=[], widget=GovCheckboxesInput(), validate_choice=True
-    )
+    role = _role_field()
+    services = _services_field()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 

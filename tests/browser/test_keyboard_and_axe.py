@@ -12,8 +12,9 @@ from portal.extensions import db
 from portal.models import DataRequest
 from tests.browser.resident import answers, read_code
 from tests.browser.support import AccessibilityViolations, audit, check
-from tests.browser.test_staff_journeys import PASSWORD, new_staff
+from tests.browser.test_staff_journeys import new_staff
 from tests.factories import make_request
+from tests.staff_helpers import PASSWORD
 
 FOCUS_VISIBLE = """() => {
   const el = document.activeElement;

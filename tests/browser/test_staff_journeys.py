@@ -4,28 +4,24 @@ triage queue, a request, and an action. Every page audited and photographed."""
 import pyotp
 from sqlalchemy import select
 
-from portal.domain.staff_accounts import create_staff
 from portal.extensions import db
 from portal.models import DataRequest
-from portal.runtime import definition
 from tests.browser.resident import answers, make_request
 from tests.browser.support import check, fill, submit
+from tests.staff_helpers import PASSWORD, make_staff
 
-PASSWORD = "kettle-harbour-violet-93"  # noqa: S105
 NEW_PASSWORD = "lantern-orchard-copper-58"  # noqa: S105
 
 
 def new_staff(live_server, email, role="dpo", services=(), temporary_password=True):
+    """An account as an administrator makes it: two-factor not set up yet."""
     with live_server.app.app_context():
-        create_staff(
-            db.session,
+        make_staff(
+            role,
+            services,
             email=email,
-            full_name="Dana Price",
-            role=role,
-            password=PASSWORD,
-            services=list(services),
-            known_services=definition().routing.services,
-            actor="test",
+            name="Dana Price",
+            two_factor=False,
             temporary_password=temporary_password,
         )
         db.session.remove()

@@ -372,12 +372,18 @@ def test_a_caseworker_needs_a_known_service():
         )
 
 
-def test_admin_changes_a_caseworkers_services_and_their_sessions_end(app, client_request):
-    admin = make_staff("admin")
+def admin_and_a_signed_in_caseworker(app, client_request):
+    """An administrator signed in on client_request, and a housing caseworker in another
+    browser."""
+    sign_in(client_request.client, make_staff("admin"))
     worker = make_staff("caseworker", ["housing"])
     workers_browser = app.test_client()
-    sign_in(client_request.client, admin)
     sign_in(workers_browser, worker)
+    return worker, workers_browser
+
+
+def test_admin_changes_a_caseworkers_services_and_their_sessions_end(app, client_request):
+    worker, workers_browser = admin_and_a_signed_in_caseworker(app, client_request)
 
     page = client_request.get(f"/staff/accounts/{worker.id}")
     assert page.select_one("input[name=role][value=caseworker]").has_attr("checked")
@@ -422,11 +428,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(client_request):
 
 
 def test_resetting_two_factor_makes_them_set_it_up_again(app, client_request):
-    admin = make_staff("admin")
-    worker = make_staff("caseworker", ["housing"])
-    workers_browser = app.test_client()
-    sign_in(client_request.client, admin)
-    sign_in(workers_browser, worker)
+    worker, workers_browser = admin_and_a_signed_in_caseworker(app, client_request)
 
     client_request.post(f"/staff/accounts/{worker.id}/reset-two-factor", {})
     assert workers_browser.get("/staff/requests").status_code == 302
