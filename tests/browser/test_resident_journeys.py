@@ -95,6 +95,13 @@ def test_tracking_a_request_and_answering_a_question(page, live_server, javascri
     assert "We have your answer" in page.inner_text("main")
     assert stored(live_server, reference)[2] == "with_service"
 
+    page.get_by_role("link", name="Withdraw your request").click()
+    page.wait_for_load_state("load")
+    check(page, "track-withdraw")
+    page.get_by_role("link", name="No, keep my request").click()
+    page.wait_for_load_state("load")
+    assert stored(live_server, reference)[2] == "with_service"
+
 
 def test_every_question_page_shows_its_errors_accessibly(page, live_server, javascript):
     """Each question page submitted empty first, on the branch through the most pages."""

@@ -4,10 +4,16 @@ triage queue, a request, and an action. Every page audited and photographed."""
 import pyotp
 from sqlalchemy import select
 
+from portal.deadlines.calendar import now_utc, received_date
+from portal.domain.actions import apply_action
+from portal.domain.tasks import answer_task
 from portal.extensions import db
-from portal.models import DataRequest
+from portal.models import Attention, DataRequest
+from portal.runtime import definition, working_calendar
+from portal.workflow import Actor
 from tests.browser.resident import answers, make_request
 from tests.browser.support import check, fill, submit
+from tests.factories import make_request as make_request_directly
 from tests.staff_helpers import PASSWORD, make_staff
 
 NEW_PASSWORD = "lantern-orchard-copper-58"  # noqa: S105
@@ -147,3 +153,97 @@ def test_admin_pages(page, live_server, javascript):
     assert "Casey Worker" in page.inner_text("main")
     page.goto("/staff/requests")
     check(page, "staff-forbidden")
+
+
+def _request_in(live_server, key: str, *steps: str):
+    """A request taken through the workflow as the DPO: `route` (to housing), `answer` (the
+    housing search) and `review` (send for disclosure review)."""
+    with live_server.app.app_context():
+        session = db.session
+        found = make_request_directly(session, key=key)
+        dpo = Actor("dpo", id=None)
+        today = received_date(now_utc())
+        for step in steps:
+            if step == "route":
+                apply_action(
+                    session,
+                    definition(),
+                    found,
+                    "route",
+                    dpo,
+                    today,
+                    working_calendar(),
+                    {"services": ["housing"]},
+                )
+            elif step == "answer":
+                answer_task(session, found.tasks[0], dpo, "data_found", "Case notes", now_utc())
+            elif step == "review":
+                apply_action(
+                    session,
+                    definition(),
+                    found,
+                    "send_to_disclosure_review",
+                    dpo,
+                    today,
+                    working_calendar(),
+                    {},
+                )
+        reference = found.reference
+        session.remove()
+    return reference
+
+
+def test_every_other_staff_page(page, live_server, javascript):
+    """The request pages the main journey does not reach: each is audited and photographed."""
+    mode = "js" if javascript else "nojs"
+    working = _request_in(live_server, f"pages-working-{mode}", "route")
+    reviewing = _request_in(live_server, f"pages-review-{mode}", "route", "answer", "review")
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reviewing))
+        item = Attention(
+            request_id=found.id,
+            kind="message_failed",
+            detail="The request received email was not delivered: address not found.",
+        )
+        db.session.add(item)
+        db.session.commit()
+        item_id = item.id
+        user = make_staff("dpo", email=f"pages-{mode}@example.gov.uk")
+        secret = user.totp_secret
+        db.session.remove()
+
+    # A returning member of staff: password, then the code from their app.
+    page.goto("/staff/sign-in")
+    fill(page, {"email": f"pages-{mode}@example.gov.uk", "password": PASSWORD})
+    submit(page)
+    check(page, "staff-two-factor")
+    submit(page)
+    check(page, "staff-two-factor-error")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    submit(page)
+    assert page.url.endswith("/staff/requests")
+
+    for path, name in [
+        (f"/staff/requests/{working}", "staff-request-with-service"),
+        (f"/staff/requests/{working}/assign", "staff-assign"),
+        (f"/staff/requests/{working}/identity", "staff-identity"),
+        (f"/staff/requests/{working}/tasks/housing", "staff-task"),
+        (f"/staff/requests/{working}/actions/extend", "staff-action-extend"),
+        (f"/staff/requests/{working}/actions/ask_clarification", "staff-action-clarify"),
+        (f"/staff/requests/{working}/actions/refuse", "staff-action-refuse"),
+        (f"/staff/requests/{reviewing}", "staff-request-in-review"),
+        (f"/staff/requests/{reviewing}/actions/sign_off_disclosure", "staff-action-sign-off"),
+        (f"/staff/requests/{reviewing}/response", "staff-response-upload"),
+        (f"/staff/requests/{reviewing}/attention/{item_id}", "staff-attention"),
+        ("/staff/services", "staff-services-dpo"),
+        ("/staff/password", "staff-change-own-password"),
+    ]:
+        page.goto(path)
+        assert page.locator("h1").count() == 1, path
+        check(page, name)
+        submit_button = page.locator("main form .govuk-button:not([type=button])")
+        if name.startswith(("staff-action", "staff-task", "staff-identity", "staff-response")):
+            submit_button.first.click()
+            page.wait_for_load_state("load")
+            assert page.locator(".govuk-error-summary").count() == 1, path
+            check(page, f"{name}-error")
