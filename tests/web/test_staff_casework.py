@@ -11,7 +11,7 @@ from portal.deadlines import add_months
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import StaleRequest, apply_action
 from portal.extensions import db
-from portal.models import AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
+from portal.models import Attention, AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
 from portal.runtime import definition
 from tests.factories import DPO, W, make_request
 from tests.helpers import error_summary, normalise, pdf_file
@@ -512,3 +512,37 @@ def test_tasks_are_only_answered_for_routed_services(people, as_):
     dpo = as_("dpo")
     assert dpo.client.get(f"/staff/requests/{request.reference}/tasks/education").status_code == 404
     assert db.session.scalar(select(func.count(ServiceTask.id))) == 1
+
+
+def test_an_unreachable_requester_is_flagged_until_staff_record_what_they_did(people, as_):
+    request = make_request(db.session)
+    item = Attention(
+        request_id=request.id,
+        kind="contact_failed",
+        detail="The request received email was not delivered: <b>permanent-failure</b>.",
+    )
+    db.session.add(item)
+    db.session.commit()
+    client = as_("dpo")
+    page = client.get(f"/staff/requests/{request.reference}")
+    banner = page.select_one(".govuk-notification-banner")
+    # The banner is markup, and the detail inside it is text (escaped), never markup.
+    assert banner.select_one(".govuk-notification-banner__heading").get_text() == item.detail
+    link = banner.select_one("a.govuk-notification-banner__link")
+    assert link["href"] == f"/staff/requests/{request.reference}/attention/{item.id}"
+
+    page = client.post(link["href"], {"how": "  "}, expected_status=200)
+    assert error_summary(page) == [("Say how you did", "#how")]
+    db.session.refresh(item)
+    assert item.resolved_at is None
+
+    client.post(link["href"], {"how": "Phoned them on the number from the case file"})
+    db.session.refresh(item)
+    assert item.resolved_at is not None and item.resolved_by == "dpo:" + str(people["dpo"].id)
+    assert (
+        client.get(f"/staff/requests/{request.reference}").select(".govuk-notification-banner")
+        == []
+    )
+    assert client.get(link["href"], expected_status=404)  # dealt with: gone
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attention_resolved"))
+    assert event.detail["how"] == "Phoned them on the number from the case file"
