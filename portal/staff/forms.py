@@ -298,7 +298,8 @@ class OfflineRequestForm(FlaskForm):
 
 
 class QueueForm(FlaskForm):
-    """GET filters: no CSRF (they change nothing), all optional."""
+    """The queue's filters, all optional. Read from the URL and the session by the view (the
+    CSRF token is checked on the post, before this form is built)."""
 
     class Meta:
         csrf = False

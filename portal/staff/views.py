@@ -1,9 +1,19 @@
 """The DPO's and caseworkers' pages: the queue, a request, and the actions on it. Thin: parse
 the form, call one domain function, render or redirect."""
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError
@@ -43,10 +53,31 @@ def home():
     return redirect(home_for(current_user))
 
 
-@staff.route("/requests")
+# A name typed into the search box is personal data: it is posted, kept in the session and never
+# put in a URL, where it would reach access logs and browser history. The other filters are not
+# personal and stay in the URL, so a filtered queue can be bookmarked; `search=1` there says the
+# session's search applies (following the menu's link to the queue drops it).
+SEARCH_SESSION_KEY = "queue_search"
+URL_FILTERS = ("state", "right", "service", "assignee", "flag", "sort")
+
+
+@staff.route("/requests", methods=["GET", "POST"])
 @staff_required(*REQUEST_ROLES)
 def queue():
-    form = forms.QueueForm(request.args)
+    if request.method == "POST":
+        args = {k: v for k in URL_FILTERS if (v := request.form.get(k, "").strip())}
+        search = request.form.get("q", "").strip()[:200]
+        if search:
+            session[SEARCH_SESSION_KEY] = search
+            args["search"] = "1"
+        else:
+            session.pop(SEARCH_SESSION_KEY, None)
+        return redirect(url_for("staff.queue", **args))
+    if not request.args.get("search"):
+        session.pop(SEARCH_SESSION_KEY, None)
+    data = MultiDict({k: v for k, v in request.args.items() if k in URL_FILTERS})
+    data["q"] = session.get(SEARCH_SESSION_KEY, "")
+    form = forms.QueueForm(data)
     wf = definition()
     form.state.choices = [("open", "All open"), ("all", "All, including closed")] + [
         (name, s.staff_label) for name, s in wf.states.items()
@@ -62,7 +93,7 @@ def queue():
     page_number = request.args.get("page", "1")
     filters = form.filters(int(page_number) if page_number.isdigit() else 1)
     result = search_queue(db.session, wf, actor(), filters, _today(), working_calendar())
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in request.args.items() if k in (*URL_FILTERS, "search") and v}
     return render_template(
         "staff/queue.html",
         title="Requests",
