@@ -1,0 +1,48 @@
+"""Migrations over a database that already holds data. SQLite rebuilds a table to alter it
+(Alembic's batch mode); with foreign keys enforced, that must neither fail nor lose rows."""
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import TEST_DATABASE_URL
+from tests.factories import make_request
+
+pytestmark = pytest.mark.skipif(
+    bool(TEST_DATABASE_URL), reason="SQLite table rebuilds; PostgreSQL alters in place"
+)
+
+
+def test_upgrading_keeps_rows_that_refer_to_a_rebuilt_table(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    with app.app_context():
+        upgrade(revision="0003")
+        db.session.execute(
+            text(
+                "INSERT INTO staff_user (id, email, full_name, role, services, password_hash,"
+                " totp_confirmed, active, failed_attempts, session_epoch, created_at)"
+                " VALUES (7, 'dana@example.gov.uk', 'Dana Price', 'dpo', '[]', 'x', 1, 1, 0, 1,"
+                " '2026-11-27 10:00:00')"
+            )
+        )
+        reference = make_request(db.session).reference
+        db.session.execute(text("UPDATE data_request SET assignee_id = 7"))
+        db.session.commit()
+
+        upgrade()  # 0004 rebuilds staff_user, which data_request refers to
+
+        row = db.session.execute(text("SELECT reference, assignee_id FROM data_request")).one()
+        assert tuple(row) == (reference, 7)
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        must_change = db.session.execute(
+            text("SELECT must_change_password FROM staff_user WHERE id = 7")
+        ).scalar()
+        assert must_change == 0  # existing accounts keep their own passwords
+
+        downgrade(revision="0003")
+        assert db.session.execute(text("SELECT count(*) FROM staff_user")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
