@@ -88,6 +88,8 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         # Notify's test numbers (07700 900xxx) are not real numbers to `phonenumbers`.
         "ALLOW_TEST_PHONE_NUMBERS": not production,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Lets several portals (or test runs) share one Redis without sharing counts.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,  # a 10 MB upload plus the form around it
         "SESSION_COOKIE_HTTPONLY": True,
