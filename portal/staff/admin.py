@@ -17,7 +17,7 @@ from portal.models import (
 )
 from portal.runtime import capturing, definition
 from portal.staff.access import actor, staff_required
-from portal.staff.forms import StaffAccessForm, StaffAccountForm
+from portal.staff.forms import ROLE_CHOICES, StaffAccessForm, StaffAccountForm
 from portal.staff.staff_blueprint import staff
 
 
@@ -29,6 +29,7 @@ def accounts():
         "staff/accounts.html",
         title="Staff accounts",
         users=users,
+        role_names={code: label.split(" (")[0] for code, label in ROLE_CHOICES},
         services=definition().routing.services,
         staff_page=True,
     )
@@ -51,6 +52,10 @@ def new_account():
                 services=form.services.data or [],
                 known_services=services,
                 actor=actor().label,
+            )
+            flash(
+                f"Account created for {form.full_name.data.strip()}. At their first sign-in they "
+                "choose their own password and set up two-factor authentication."
             )
             return redirect(url_for("staff.accounts"))
         except DomainError as error:

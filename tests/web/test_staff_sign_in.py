@@ -318,6 +318,11 @@ def test_admin_creates_accounts_with_bad_input_shown_and_nothing_stored(client_r
     )
     made = session.scalar(select(StaffUser).where(StaffUser.email == "casey@example.gov.uk"))
     assert made.services == ["education"] and not made.totp_confirmed
+    assert made.must_change_password
+    page = client_request.get("/staff/accounts")
+    assert "Account created for Casey Worker" in page.get_text()
+    row = next(tr for tr in page.select("tbody tr") if "casey@example.gov.uk" in tr.get_text())
+    assert "Caseworker" in row.get_text() and "Education" in row.get_text()
 
 
 def test_staff_create_command(app):
