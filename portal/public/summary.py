@@ -58,3 +58,30 @@ def summary_rows(answers: dict, today: date) -> list[dict]:
                 }
             )
     return rows
+
+
+def stored_answer_rows(answers: dict) -> list[dict]:
+    """A sent request's own answers (the right's pages), labelled and worded as the resident saw
+    the questions, for the staff request page. Pages the journey no longer has are shown as
+    stored, so nothing a resident said is hidden."""
+    rows = []
+    for name, page in answers.items():
+        if not isinstance(page, dict):
+            continue
+        step = journey.BY_NAME.get(name)
+        form = (
+            journey.build_form(step, {}, data=page, formdata=None, meta={"csrf": False})
+            if step
+            else None
+        )
+        for key, value in page.items():
+            if value in (None, "", []) or key in ("upload_id", "filename"):
+                continue
+            if form is not None and key in form:
+                field = form[key]
+                label = field.label.text.replace(" (optional)", "")
+                rows.append({"key": label, "value": _display(field, value)})
+            else:
+                shown = "\n".join(value) if isinstance(value, list) else str(value)
+                rows.append({"key": key.replace("_", " ").capitalize(), "value": shown})
+    return rows

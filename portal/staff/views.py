@@ -32,6 +32,7 @@ from portal.domain.requests import RIGHT_LABELS, facts_for
 from portal.domain.tasks import answer_task
 from portal.extensions import db
 from portal.models import Attention, AuditEvent, OutboxMessage, ServiceTask, StaffUser, Upload
+from portal.public.summary import stored_answer_rows
 from portal.runtime import definition, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
@@ -142,6 +143,7 @@ def request_page(reference):
         state=wf.states[found.state],
         states=wf.states,
         transitions=wf.transitions,
+        answer_rows=stored_answer_rows(found.answers or {}),
         actions=_allowed(found),
         audit=audit,
         messages=messages,

@@ -575,3 +575,27 @@ def test_an_unreachable_requester_is_flagged_until_staff_record_what_they_did(pe
     assert client.get(link["href"], expected_status=404)  # dealt with: gone
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attention_resolved"))
     assert event.detail["how"] == "Phoned them on the number from the case file"
+
+
+def test_the_request_page_shows_answers_as_the_resident_saw_the_questions(people, as_):
+    request = make_request(db.session)
+    request.answers = {
+        "who": "self",
+        "access-what": {"what": "Notes from home visits"},
+        "access-parts": {"parts": ["housing", "not_sure"]},
+        "retired-page": {"old_answer": "kept"},
+    }
+    db.session.commit()
+    page = as_("dpo").get(f"/staff/requests/{request.reference}")
+    heading = next(h for h in page.select("h2") if h.get_text(strip=True) == "What they asked for")
+    rows = {
+        normalise(r.select_one("dt").get_text()): r.select_one("dd").get_text("|", strip=True)
+        for r in heading.find_next("dl").select(".govuk-summary-list__row")
+    }
+    assert rows == {
+        "What information do you want?": "Notes from home visits",
+        "Which kinds of information do you want?": (
+            "Your accommodation and housing needs|I'm not sure, search everything"
+        ),
+        "Old answer": "kept",
+    }
