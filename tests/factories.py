@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from portal.deadlines import WorkingCalendar
 from portal.domain.requests import submit_request
-from portal.models import Draft
+from portal.models import Attention, Draft
 from portal.runtime import definition
 from portal.workflow import Actor
 
@@ -35,3 +35,11 @@ def make_request(
     session.add(draft)
     session.commit()
     return submit_request(session, definition(), draft, draft.answers, now, W)
+
+
+def flag_attention(session, request, detail, kind="contact_failed") -> Attention:
+    """An attention item on a request, as a failed message or delivery receipt raises one."""
+    item = Attention(request_id=request.id, kind=kind, detail=detail)
+    session.add(item)
+    session.commit()
+    return item

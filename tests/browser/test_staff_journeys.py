@@ -8,11 +8,12 @@ from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
 from portal.domain.tasks import answer_task
 from portal.extensions import db
-from portal.models import Attention, DataRequest
+from portal.models import DataRequest
 from portal.runtime import definition, working_calendar
 from portal.workflow import Actor
 from tests.browser.resident import answers, make_request
 from tests.browser.support import check, fill, submit
+from tests.factories import flag_attention
 from tests.factories import make_request as make_request_directly
 from tests.staff_helpers import PASSWORD, make_staff
 
@@ -200,14 +201,9 @@ def test_every_other_staff_page(page, live_server, javascript):
     reviewing = _request_in(live_server, f"pages-review-{mode}", "route", "answer", "review")
     with live_server.app.app_context():
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reviewing))
-        item = Attention(
-            request_id=found.id,
-            kind="message_failed",
-            detail="The request received email was not delivered: address not found.",
-        )
-        db.session.add(item)
-        db.session.commit()
-        item_id = item.id
+        item_id = flag_attention(
+            db.session, found, "The request received email was not delivered: address not found."
+        ).id
         user = make_staff("dpo", email=f"pages-{mode}@example.gov.uk")
         secret = user.totp_secret
         db.session.remove()

@@ -11,9 +11,9 @@ from portal.deadlines import add_months
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import StaleRequest, apply_action
 from portal.extensions import db
-from portal.models import Attention, AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
+from portal.models import AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
 from portal.runtime import definition
-from tests.factories import DPO, W, make_request
+from tests.factories import DPO, W, flag_attention, make_request
 from tests.helpers import error_summary, normalise, pdf_file
 from tests.staff_helpers import make_staff, sign_in
 
@@ -545,13 +545,11 @@ def test_tasks_are_only_answered_for_routed_services(people, as_):
 
 def test_an_unreachable_requester_is_flagged_until_staff_record_what_they_did(people, as_):
     request = make_request(db.session)
-    item = Attention(
-        request_id=request.id,
-        kind="contact_failed",
-        detail="The request received email was not delivered: <b>permanent-failure</b>.",
+    item = flag_attention(
+        db.session,
+        request,
+        "The request received email was not delivered: <b>permanent-failure</b>.",
     )
-    db.session.add(item)
-    db.session.commit()
     client = as_("dpo")
     page = client.get(f"/staff/requests/{request.reference}")
     banner = page.select_one(".govuk-notification-banner")
