@@ -26,11 +26,19 @@ def _running_states(definition: WorkflowDefinition) -> list[str]:
 
 
 def _staff_recipients(definition, request) -> list[tuple[str, str]]:
+    """The mailboxes of the services still searching (or the triage team), then the person the
+    request is assigned to. The assignee comes last so that the earlier recipients keep their
+    places in the dedupe keys when someone is assigned between two sweeps."""
     routing = definition.routing
     open_services = [t.service for t in request.tasks if t.status == "open"]
     if open_services:
-        return [("email", routing.services[s].email) for s in open_services]
-    return [("email", routing.team_emails[routing.triage_team])]
+        recipients = [("email", routing.services[s].email) for s in open_services]
+    else:
+        recipients = [("email", routing.team_emails[routing.triage_team])]
+    assignee = request.assignee
+    if assignee is not None and assignee.active and ("email", assignee.email) not in recipients:
+        recipients.append(("email", assignee.email))
+    return recipients
 
 
 def sweep(

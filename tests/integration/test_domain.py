@@ -16,6 +16,7 @@ from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMess
 from portal.runtime import definition
 from portal.workflow import Actor
 from tests.factories import DPO, RECEIVED, W, answers, make_request
+from tests.staff_helpers import make_staff
 
 
 def counts(session):
@@ -345,3 +346,40 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
         "record_outcome",
         "complete",
     ]
+
+
+def test_reminders_also_go_to_the_assignee(session):
+    request = make_request(session)  # due Tue 29 Dec 2026
+    apply_action(
+        session,
+        definition(),
+        request,
+        "route",
+        DPO,
+        date(2026, 11, 26),
+        W,
+        {"services": ["housing"]},
+    )
+    sweep(session, definition(), date(2026, 12, 21), W)  # first reminder: nobody assigned yet
+    worker = make_staff("caseworker", ["housing"], email="hana@example.gov.uk")
+    request.assignee_id = worker.id
+    session.commit()
+    sweep(session, definition(), date(2026, 12, 21), W)  # same threshold: only the new person
+    sweep(session, definition(), date(2026, 12, 24), W)  # second reminder: both
+    sent = [
+        m.recipient
+        for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        if m.message_key == "staff_reminder"
+    ]
+    assert sent == [
+        "housing.records@camden.gov.uk",
+        "hana@example.gov.uk",
+        "housing.records@camden.gov.uk",
+        "hana@example.gov.uk",
+    ]
+    # Someone who has left (deactivated) is not reminded.
+    worker.active = False
+    session.commit()
+    from portal.domain.sweep import _staff_recipients
+
+    assert _staff_recipients(definition(), request) == [("email", "housing.records@camden.gov.uk")]
