@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from portal.domain import DomainError
 from portal.domain.actions import StaleRequest, apply_action
 from portal.domain.requests import submit_request
-from portal.domain.sweep import sweep
+from portal.domain.sweep import _staff_recipients, sweep
 from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMessage, ServiceTask
 from portal.runtime import definition
 from portal.workflow import Actor
@@ -380,6 +380,4 @@ def test_reminders_also_go_to_the_assignee(session):
     # Someone who has left (deactivated) is not reminded.
     worker.active = False
     session.commit()
-    from portal.domain.sweep import _staff_recipients
-
     assert _staff_recipients(definition(), request) == [("email", "housing.records@camden.gov.uk")]
