@@ -7,7 +7,7 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from portal.deadlines.calendar import now_utc
-from portal.domain import DomainError
+from portal.domain import DomainError, as_utc
 from portal.domain.staff_accounts import (
     change_password,
     check_password,
@@ -40,9 +40,11 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignInForm()
-    notice = {"idle": "You were signed out because you were inactive for a while."}.get(
-        session.pop("signed_out", None)
-    )
+    notice = {
+        "idle": "You were signed out because you were inactive for a while.",
+        "locked": "You were signed out because the current password was wrong too many times. "
+        "Try again in 15 minutes.",
+    }.get(session.pop("signed_out", None))
     if form.validate_on_submit():
         result = check_password(db.session, form.email.data, form.password.data, now_utc())
         if result.user is not None:
@@ -143,6 +145,12 @@ def change_password_page():
             )
         except DomainError as error:
             db.session.rollback()
+            if current_user.locked_until and as_utc(current_user.locked_until) > now_utc():
+                # Someone at an unattended session guessing the password: end it.
+                logout_user()
+                session.clear()
+                session["signed_out"] = "locked"
+                return redirect(url_for("staff.sign_in"))
             wrong_current = str(error).startswith("Your current password")
             target = form.current_password if wrong_current else form.new_password
             target.errors.append(str(error).rstrip("."))

@@ -461,3 +461,22 @@ def test_the_services_page_lists_routing_and_caseworkers(client_request):
     assert "Hana Okafor" in cards["Temporary Accommodation and Housing Needs"]
     assert "Nobody yet" in cards["Education"]
     assert "accommodation and housing needs" in cards["Temporary Accommodation and Housing Needs"]
+
+
+def test_guessing_the_current_password_locks_the_account_and_ends_the_session(client_request):
+    user = make_staff()
+    sign_in(client_request.client, user)
+    wrong = {
+        "current_password": "not-my-password-1",
+        "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD,
+    }
+    for _ in range(4):
+        client_request.post("/staff/password", wrong, expected_status=200)
+    response = client_request.post("/staff/password", wrong)
+    assert response.location.endswith("/staff/sign-in")
+    page = client_request.get("/staff/sign-in")
+    assert "wrong too many times" in page.get_text()
+    assert client_request.client.get("/staff/requests").status_code == 302
+    db.session.refresh(user)
+    assert user.locked_until is not None
