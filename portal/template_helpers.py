@@ -25,6 +25,28 @@ def short_date(value) -> str:
     return f"{value.day} {value.strftime('%b %Y')}"
 
 
+# Audit details that hold codes or ISO dates; everything else (reasons, notes, questions) is
+# what a person typed and is shown exactly as stored.
+_AUDIT_CODES = {"services", "service", "before", "after", "channel", "outcome", "kind", "message"}
+_AUDIT_DATES = {"received", "due", "evidence_date"}
+
+
+def audit_value(key: str, value, services: dict) -> str:
+    """One detail of an audit entry in words: service names, codes humanised, dates in full."""
+    values = value if isinstance(value, list) else [value]
+    if key in _AUDIT_DATES:
+        try:
+            return ", ".join(gov_date(str(v)) for v in values)
+        except ValueError:
+            pass
+    if key in _AUDIT_CODES:
+        return ", ".join(
+            services[v].name if v in services else str(v).replace("_", " ").capitalize()
+            for v in values
+        )
+    return ", ".join(str(v) for v in values)
+
+
 def error_summary(form) -> dict:
     items = []
     for field in form:
@@ -44,6 +66,7 @@ def item_params(form, field) -> list[dict]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(item_params)
+    app.add_template_global(audit_value)
     app.add_template_filter(gov_date)
     app.add_template_filter(short_date)
     app.add_template_global(error_summary)

@@ -357,6 +357,11 @@ def test_a_whole_access_request_through_the_pages(people, as_):
     for action in ("Route", "Extend", "Answer task", "Response uploaded", "Complete", "Submit"):
         assert action in timeline
     assert "Hana Okafor" in timeline and "Dana Price" in timeline
+    # Details in words: service names, answers and dates, not stored codes.
+    assert "Services: Temporary Accommodation and Housing Needs" in timeline
+    assert "After: Data found" in timeline
+    assert "housing," not in timeline and "data_found" not in timeline
+    assert f"Received: {request.received_date.day} " in timeline
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.request_id == request.id)
     ).all()
