@@ -217,18 +217,16 @@ def test_audit_events_cannot_be_edited_or_deleted(session):
     assert session.scalar(select(func.count(AuditEvent.id))) == 1
 
 
+def routed_to_housing(session):
+    """A request received 25 Nov 2026 (due Tue 29 Dec 2026), routed to housing the next day."""
+    request = make_request(session)
+    routed = {"services": ["housing"]}
+    apply_action(session, definition(), request, "route", DPO, date(2026, 11, 26), W, routed)
+    return request
+
+
 def test_sweep_reminds_then_escalates_and_never_twice(session):
-    request = make_request(session)  # due Tue 29 Dec 2026
-    apply_action(
-        session,
-        definition(),
-        request,
-        "route",
-        DPO,
-        date(2026, 11, 26),
-        W,
-        {"services": ["housing"]},
-    )
+    request = routed_to_housing(session)
 
     def reminders():
         return [
@@ -349,17 +347,7 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
 
 
 def test_reminders_also_go_to_the_assignee(session):
-    request = make_request(session)  # due Tue 29 Dec 2026
-    apply_action(
-        session,
-        definition(),
-        request,
-        "route",
-        DPO,
-        date(2026, 11, 26),
-        W,
-        {"services": ["housing"]},
-    )
+    request = routed_to_housing(session)
     sweep(session, definition(), date(2026, 12, 21), W)  # first reminder: nobody assigned yet
     worker = make_staff("caseworker", ["housing"], email="hana@example.gov.uk")
     request.assignee_id = worker.id
