@@ -8,20 +8,19 @@ from flask import Flask
 from portal.deadlines import long_date
 
 
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def gov_date(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return long_date(value)
+    return long_date(_as_date(value)) if value else ""
 
 
 def short_date(value) -> str:
     """25 Nov 2026: for tables, where the long form wraps."""
     if not value:
         return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
+    value = _as_date(value)
     return f"{value.day} {value.strftime('%b %Y')}"
 
 

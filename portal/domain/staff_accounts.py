@@ -143,14 +143,14 @@ def check_password(session: Session, email: str, password: str, now: datetime) -
     if user is None or not user.active:
         _burn(password)
         return SignInResult()
-    if user.locked_until and as_utc(user.locked_until) > now:
+    if is_locked(user, now):
         _burn(password)
         return SignInResult(locked=True)
     try:
         HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         record_failure(session, user, now)
-        return SignInResult(locked=bool(user.locked_until and as_utc(user.locked_until) > now))
+        return SignInResult(locked=is_locked(user, now))
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
     session.commit()
@@ -160,6 +160,10 @@ def check_password(session: Session, email: str, password: str, now: datetime) -
 def _burn(password: str) -> None:
     with contextlib.suppress(VerificationError, InvalidHashError):
         HASHER.verify(_DUMMY_HASH, password or "x")
+
+
+def is_locked(user: StaffUser, now: datetime) -> bool:
+    return user.locked_until is not None and as_utc(user.locked_until) > now
 
 
 def record_failure(session: Session, user: StaffUser, now: datetime) -> None:
@@ -189,7 +193,7 @@ def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> b
     code usable once."""
     code = "".join(code.split())
     totp = pyotp.TOTP(user.totp_secret or "")
-    if user.locked_until and as_utc(user.locked_until) > now:
+    if is_locked(user, now):
         return False
     for drift in (0, -1, 1):
         moment = now + timedelta(seconds=30 * drift)
@@ -208,7 +212,7 @@ def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> b
 
 
 def change_password(
-    session: Session, user: StaffUser, current: str, new: str, now: datetime
+    session: Session, user: StaffUser, current: str, new: str, now: datetime, actor: str
 ) -> None:
     """Their own new password. A wrong current password counts towards the lock-out; every
     other session of theirs ends."""
@@ -225,7 +229,7 @@ def change_password(
     user.password_hash = HASHER.hash(new)
     user.must_change_password = False
     user.session_epoch += 1
-    _audit(session, f"{user.role}:{user.id}", "staff_password_changed", {"staff": user.email})
+    _audit(session, actor, "staff_password_changed", {"staff": user.email})
     session.commit()
 
 

@@ -7,12 +7,13 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from portal.deadlines.calendar import now_utc
-from portal.domain import DomainError, as_utc
+from portal.domain import DomainError
 from portal.domain.staff_accounts import (
     change_password,
     check_password,
     check_totp,
     end_all_sessions,
+    is_locked,
     load_user,
     new_totp_secret,
     totp_uri,
@@ -142,10 +143,11 @@ def change_password_page():
                 form.current_password.data,
                 form.new_password.data,
                 now_utc(),
+                actor().label,
             )
         except DomainError as error:
             db.session.rollback()
-            if current_user.locked_until and as_utc(current_user.locked_until) > now_utc():
+            if is_locked(current_user, now_utc()):
                 # Someone at an unattended session guessing the password: end it.
                 logout_user()
                 session.clear()
@@ -155,9 +157,8 @@ def change_password_page():
             target = form.current_password if wrong_current else form.new_password
             target.errors.append(str(error).rstrip("."))
         else:
-            login_user(
-                current_user._get_current_object()
-            )  # this session carries on under the new session epoch
+            # This session carries on under the new session epoch; the others have ended.
+            login_user(current_user._get_current_object())
             session["staff_seen"] = time.time()
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(home_for(current_user))
