@@ -24,6 +24,11 @@ def short_date(value) -> str:
     return f"{value.day} {value.strftime('%b %Y')}"
 
 
+def humanise(code: str) -> str:
+    """A stored code as words: `data_found` -> "Data found"."""
+    return str(code).replace("_", " ").replace("-", " ").capitalize()
+
+
 # Audit details that hold codes or ISO dates; everything else (reasons, notes, questions) is
 # what a person typed and is shown exactly as stored.
 _AUDIT_CODES = {"services", "service", "before", "after", "channel", "outcome", "kind", "message"}
@@ -39,10 +44,7 @@ def audit_value(key: str, value, services: dict) -> str:
         except ValueError:
             pass
     if key in _AUDIT_CODES:
-        return ", ".join(
-            services[v].name if v in services else str(v).replace("_", " ").capitalize()
-            for v in values
-        )
+        return ", ".join(services[v].name if v in services else humanise(v) for v in values)
     return ", ".join(str(v) for v in values)
 
 
@@ -66,6 +68,7 @@ def item_params(form, field) -> list[dict]:
 def init_app(app: Flask) -> None:
     app.add_template_global(item_params)
     app.add_template_global(audit_value)
+    app.add_template_global(humanise)
     app.add_template_filter(gov_date)
     app.add_template_filter(short_date)
     app.add_template_global(error_summary)

@@ -5,7 +5,7 @@ from datetime import date
 from flask import url_for
 
 from portal.public import journey
-from portal.template_helpers import gov_date
+from portal.template_helpers import gov_date, humanise
 
 
 def _display(field, value) -> str:
@@ -83,5 +83,5 @@ def stored_answer_rows(answers: dict) -> list[dict]:
                 rows.append({"key": label, "value": _display(field, value)})
             else:
                 shown = "\n".join(value) if isinstance(value, list) else str(value)
-                rows.append({"key": key.replace("_", " ").capitalize(), "value": shown})
+                rows.append({"key": humanise(key), "value": shown})
     return rows
