@@ -14,6 +14,7 @@ from portal.domain.sweep import sweep
 from portal.extensions import db
 from portal.notify.cli import register_notify_cli
 from portal.notify.dispatch import dispatch
+from portal.rights import RIGHTS
 from portal.runtime import definition, send_budget, sender, sender_pool, working_calendar
 from portal.staff.cli import register_staff_cli
 
@@ -36,7 +37,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("received")
     @click.option(
         "--right",
-        type=click.Choice(["access", "rectification", "restriction", "objection"]),
+        type=click.Choice(RIGHTS),
         default="access",
         show_default=True,
     )

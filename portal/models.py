@@ -18,8 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from portal.deadlines.calendar import now_utc
+from portal.rights import RIGHTS
 
-RIGHTS = ("access", "rectification", "restriction", "objection")
 RELATIONS = ("self", "child", "represented")
 CLOCK_KINDS = ("start", "restart", "pause", "resume", "extend", "stop")
 OUTBOX_STATUSES = (

@@ -49,7 +49,9 @@ def audit_value(key: str, value, services: dict) -> str:
 
 
 def error_summary(form) -> dict:
-    items = []
+    """Errors about the form as a whole first (they have no field to link to), then each
+    field's first error, linked to its input."""
+    items = [{"text": text} for text in getattr(form, "form_errors", ())]
     for field in form:
         if field.errors:
             target = getattr(field, "error_target", None) or field.id

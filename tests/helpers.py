@@ -60,10 +60,13 @@ def errors_in(response) -> list[str]:
     return [normalise(a.get_text()) for a in page.select(".govuk-error-summary__list a")]
 
 
-def error_summary(page) -> list[tuple[str, str]]:
-    return [
-        (normalise(a.get_text()), a["href"]) for a in page.select(".govuk-error-summary__list a")
-    ]
+def error_summary(page) -> list[tuple[str, str | None]]:
+    """(text, link) per item; an error about the whole form has no link (None)."""
+    items = []
+    for item in page.select(".govuk-error-summary__list li"):
+        link = item.find("a")
+        items.append((normalise(item.get_text()), link["href"] if link else None))
+    return items
 
 
 def deliver_messages() -> list[CapturedMessage]:

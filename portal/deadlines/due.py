@@ -11,8 +11,7 @@ from portal.deadlines.calendar import (
     is_legacy_regime,
     paused_days,
 )
-
-RIGHTS = ("access", "rectification", "restriction", "objection")
+from portal.rights import RIGHTS
 
 
 @dataclass(frozen=True)

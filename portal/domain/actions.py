@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.deadlines import WorkingCalendar, long_date
-from portal.domain import DomainError
+from portal.domain import DomainError, FieldError
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.requests import facts_for
@@ -21,7 +21,14 @@ STALE_MESSAGE = (
 
 
 class StaleRequest(DomainError):
-    pass
+    """The request changed since the form was shown: about the whole form, not one answer."""
+
+    def __init__(self, message: str = STALE_MESSAGE):
+        super().__init__(message)
+
+
+class ActionRefused(DomainError):
+    """The workflow does not allow this action now (state, role, guard or a missing answer)."""
 
 
 def _clock_date(decision, today: date) -> date:
@@ -29,7 +36,9 @@ def _clock_date(decision, today: date) -> date:
         value = decision.fields["evidence_date"]
         day = value if isinstance(value, date) else date.fromisoformat(value)
         if day > today:
-            raise DomainError("The date evidence was received cannot be in the future.")
+            raise FieldError(
+                "evidence_date", "The date evidence was received cannot be in the future"
+            )
         return day
     return today
 
@@ -52,7 +61,7 @@ def apply_action(
     facts = facts_for(request, today, before.first_month_due if before else None)
     decision = decide(definition, facts, action, actor, today, fields)
     if isinstance(decision, Refusal):
-        raise DomainError(decision.reason)
+        raise ActionRefused(decision.reason)
     try:
         _apply(
             session, definition, request, decision, actor, today, working, task_target_working_days
@@ -78,7 +87,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
         services = [services] if isinstance(services, str) else list(services)
         unknown = [s for s in services if s not in definition.routing.services]
         if unknown:
-            raise DomainError(f"Unknown service: {', '.join(unknown)}.")
+            raise FieldError("services", f"Unknown service: {', '.join(unknown)}")
         target = working.add_working_days(request.due_date, -target_days)
         already = {t.service for t in request.tasks}
         for code in (s for s in services if s not in already):

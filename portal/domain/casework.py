@@ -9,9 +9,9 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.domain import DomainError
+from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest
-from portal.domain.drafts import UPLOAD_CONTENT_TYPES
+from portal.domain.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_TYPES_TEXT
 from portal.models import Attention, AuditEvent, DataRequest, ServiceTask, StaffUser, Upload
 from portal.workflow import Actor
 
@@ -82,11 +82,12 @@ def assign(
     _check_version(request, expected_version)
     if assignee is not None:
         if not assignee.active or assignee.role not in ("dpo", "caseworker"):
-            raise DomainError("Choose an active DPO or caseworker.")
+            raise FieldError("assignee", "Choose an active DPO or caseworker")
         routed = {t.service for t in request.tasks}
         if assignee.role == "caseworker" and not routed & set(assignee.services):
-            raise DomainError(
-                "This caseworker's service has not been routed this request. Route it first."
+            raise FieldError(
+                "assignee",
+                "This caseworker's service has not been routed this request. Route it first.",
             )
     before = request.assignee.full_name if request.assignee else None
     request.assignee_id = assignee.id if assignee else None
@@ -103,9 +104,9 @@ def assign(
 def add_note(session: Session, request: DataRequest, actor: Actor, text: str) -> None:
     text = (text or "").strip()
     if not text:
-        raise DomainError("Enter a note.")
+        raise FieldError("note", "Enter a note")
     if len(text) > NOTE_LIMIT:
-        raise DomainError(f"A note must be {NOTE_LIMIT:,} characters or fewer.")
+        raise FieldError("note", f"A note must be {NOTE_LIMIT:,} characters or fewer")
     _audit(session, request, actor, "note", {"note": text})
     _commit(session)
 
@@ -123,7 +124,7 @@ def record_identity_check(
     _check_version(request, expected_version)
     how = (how or "").strip()
     if not how:
-        raise DomainError("Say how identity and authority were checked.")
+        raise FieldError("how", "Say how identity and authority were checked")
     request.identity_checked_at = now
     _audit(session, request, actor, "identity_checked", {"how": how})
     _commit(session)
@@ -145,7 +146,7 @@ def add_response(
         raise DomainError("The response can be uploaded once the request is in disclosure review.")
     _check_version(request, expected_version)
     if content_type not in UPLOAD_CONTENT_TYPES.values():
-        raise DomainError("The response must be a PDF, JPG or PNG.")
+        raise FieldError("response", f"The response must be a {UPLOAD_TYPES_TEXT}")
     upload = Upload(
         request_id=request.id,
         purpose="response",
@@ -166,7 +167,7 @@ def resolve_attention(
 ) -> None:
     how = (how or "").strip()
     if not how:
-        raise DomainError("Say how you contacted the requester.")
+        raise FieldError("how", "Say how you contacted the requester")
     item.resolved_at, item.resolved_by = now, actor.label
     _audit(session, request, actor, "attention_resolved", {"kind": item.kind, "how": how})
     _commit(session)

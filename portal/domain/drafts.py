@@ -8,10 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.domain import as_utc
+from portal.domain.uploads import UPLOAD_CONTENT_TYPES
 from portal.models import Draft, Upload, VerificationCode
 
 DRAFT_LIFETIME = timedelta(hours=24)
-UPLOAD_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def new_draft(session: Session, now: datetime) -> Draft:

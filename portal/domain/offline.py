@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy.orm import Session
 
 from portal.deadlines import WorkingCalendar
-from portal.domain import DomainError
+from portal.domain import DomainError, FieldError
 from portal.domain.requests import submit_request
 from portal.models import AuditEvent, DataRequest, Draft
 from portal.workflow import Actor, WorkflowDefinition
 
-CHANNELS = ("post", "phone", "email", "in_person")
+# How a request reached the council, and how staff pages name it.
+CHANNELS = {"post": "Post", "phone": "Phone", "email": "Email", "in_person": "In person"}
 
 
 def offline_answers(data: dict) -> dict:
@@ -50,10 +51,10 @@ def log_offline_request(
     if actor.role != "dpo":
         raise DomainError("Only the DPO can log a request received offline.")
     if data.get("channel") not in CHANNELS:
-        raise DomainError("Select how the request was received.")
+        raise FieldError("channel", "Select how the request was received")
     received_on = data["received"]
     if received_on > now.date():
-        raise DomainError("The date received cannot be in the future.")
+        raise FieldError("received", "The date received cannot be in the future")
     answers = offline_answers(data)
     # Staff took the request directly, so there is no one-time code to check.
     draft = Draft(id=secrets.token_urlsafe(32), answers=answers, created_at=now, updated_at=now)

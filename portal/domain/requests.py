@@ -13,14 +13,8 @@ from portal.domain.clock import record_clock
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.references import new_reference
 from portal.models import AuditEvent, DataRequest, Draft, Person, Upload
+from portal.rights import RIGHT_LABELS, RIGHTS
 from portal.workflow import RequestFacts, WorkflowDefinition, start_state
-
-RIGHT_LABELS = {
-    "access": "a copy of your information",
-    "rectification": "your information to be corrected or completed",
-    "restriction": "us to limit how we use your information",
-    "objection": "us to stop using your information (objection)",
-}
 
 
 def facts_for(request: DataRequest, today: date, first_month_due=None) -> RequestFacts:
@@ -83,7 +77,7 @@ def _people(answers: dict) -> list[Person]:
 
 def _request_answers(answers: dict) -> dict:
     """The right's own answers, and how a representative acts, kept as given."""
-    prefixes = ("access-", "rectification-", "restriction-", "objection-", "representative")
+    prefixes = (*(f"{right}-" for right in RIGHTS), "representative")
     keep = {name: page for name, page in answers.items() if name.startswith(prefixes)}
     keep["who"] = read.who(answers)
     return keep

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.content import CONTENT
-from portal.domain import DomainError, as_utc
+from portal.domain import DomainError, FieldError, as_utc
 from portal.models import STAFF_ROLES, AuditEvent, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
@@ -72,9 +72,9 @@ def create_staff(
     _check_role_and_services(role, services, known_services)
     problem = password_problem(password, email)
     if problem:
-        raise DomainError(problem + ".")
+        raise FieldError("password", problem)
     if find_by_email(session, email):
-        raise DomainError("There is already a staff account with this email address.")
+        raise FieldError("email", "There is already a staff account with this email address")
     user = StaffUser(
         email=email,
         full_name=full_name.strip(),
@@ -92,14 +92,14 @@ def create_staff(
 
 def _check_role_and_services(role: str, services: list[str], known_services) -> None:
     if role not in STAFF_ROLES:
-        raise DomainError(f"Role must be one of: {', '.join(STAFF_ROLES)}.")
+        raise FieldError("role", f"Role must be one of: {', '.join(STAFF_ROLES)}")
     unknown = [s for s in services if s not in known_services]
     if unknown:
-        raise DomainError(f"Unknown service: {', '.join(unknown)}.")
+        raise FieldError("services", f"Unknown service: {', '.join(unknown)}")
     if role == "caseworker" and not services:
-        raise DomainError("A caseworker must belong to at least one service.")
+        raise FieldError("services", "A caseworker must belong to at least one service")
     if role != "caseworker" and services:
-        raise DomainError("Only caseworkers belong to services.")
+        raise FieldError("services", "Only caseworkers belong to services")
 
 
 def change_access(
@@ -177,7 +177,7 @@ def record_failure(session: Session, user: StaffUser, now: datetime) -> None:
 
 def new_totp_secret(session: Session, user: StaffUser) -> str:
     if user.totp_confirmed:
-        raise DomainError("Two-factor authentication is already set up.")
+        raise DomainError("Two-factor authentication is already set up")
     if not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
         session.commit()
@@ -220,12 +220,14 @@ def change_password(
         HASHER.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         record_failure(session, user, now)
-        raise DomainError("Your current password is not correct.") from None
+        raise FieldError("current_password", "Your current password is not correct") from None
     problem = password_problem(new, user.email)
     if problem:
-        raise DomainError(problem + ".")
+        raise FieldError("new_password", problem)
     if new == current:
-        raise DomainError("Your new password must be different from your current password.")
+        raise FieldError(
+            "new_password", "Your new password must be different from your current password"
+        )
     user.password_hash = HASHER.hash(new)
     user.must_change_password = False
     user.session_epoch += 1

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from portal.domain import DomainError
+from portal.domain import DomainError, FieldError
 from portal.models import AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor
 
@@ -21,9 +21,9 @@ def answer_task(
     if actor.role == "caseworker" and task.service not in actor.services:
         raise DomainError("This task belongs to another service.")
     if answer not in ANSWERS:
-        raise DomainError("Select whether the service holds data.")
+        raise FieldError("answer", "Select whether the service holds data")
     if answer == "data_found" and not (finding or "").strip():
-        raise DomainError("Describe the data found.")
+        raise FieldError("finding", "Describe the data found")
     request = session.get(DataRequest, task.request_id)
     before = task.status
     task.status, task.finding, task.answered_at = answer, (finding or "").strip() or None, now

@@ -4,46 +4,39 @@ import re
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
-    GovTextInput,
 )
-from wtforms import (
-    BooleanField,
-    FileField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, FileField, SubmitField
 from wtforms.validators import ValidationError
 
 from portal.content import choices
-from portal.public.fields import (
+from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
+from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES, RIGHT_HINTS
+from portal.forms.fields import (
     GovCheckboxesField,
-    GovDateField,
     GovRadioField,
-    MaxLength,
     Required,
+    address_field,
     check_upload,
+    date_of_birth_field,
+    email_field,
+    full_name_field,
+    long_text_field,
+    postcode_field,
     strip,
+    text_field,
     uk_mobile,
+    uk_mobile_field,
     upper_compact,
     valid_email,
     valid_nhs_number,
-    valid_postcode,
     valid_upn,
 )
 
-RIGHT_CHOICES = [
-    ("access", "Get a copy of the information you hold"),
-    ("rectification", "Correct information that is wrong, or complete information that is missing"),
-    ("restriction", "Limit how you use the information (restriction)"),
-    ("objection", "Object to how you use the information"),
-]
 WHO_CHOICES = [
     ("me", "Me"),
     ("young_person", "Me, and I am under 18"),
@@ -62,31 +55,7 @@ RESTRICTION_GROUNDS = [
     ("legal_claims", "We no longer need it, but you need it for a legal claim"),
     ("objection_pending", "You have objected to how we use it, and we are considering that"),
 ]
-CONTACT_CHOICES = [
-    ("email", "Email"),
-    ("sms", "Text message"),
-    ("both", "Email and text message"),
-    ("post", "Post"),
-]
 NOT_SURE = ("not_sure", "I'm not sure, search everything")
-
-
-def _text(label, thing, limit, *, required=None, hint=None, filters=(strip,), extra=()):
-    validators = [Required(required)] if required else []
-    validators += [MaxLength(limit, thing), *extra]
-    return StringField(
-        label, validators=validators, widget=GovTextInput(), description=hint, filters=filters
-    )
-
-
-def _long_text(label, thing, limit, required, hint=None):
-    return TextAreaField(
-        label,
-        validators=([Required(required)] if required else []) + [MaxLength(limit, thing)],
-        widget=GovCharacterCount(),
-        description=hint,
-        filters=(strip,),
-    )
 
 
 class QuestionForm(FlaskForm):
@@ -95,16 +64,7 @@ class QuestionForm(FlaskForm):
 
 
 class RightForm(QuestionForm):
-    hints = {
-        "right": {
-            "access": "This is sometimes called a subject access request.",
-            "rectification": "Tell us what is wrong or missing and what it should say.",
-            "restriction": "We keep the information but stop using it, for example while we "
-            "check whether it is correct.",
-            "objection": "Ask us to stop using it for a particular purpose because of your "
-            "situation.",
-        }
-    }
+    hints = {"right": RIGHT_HINTS}
     right = GovRadioField(
         "What do you want to do?",
         choices=RIGHT_CHOICES,
@@ -138,7 +98,7 @@ class RepresentativeForm(QuestionForm):
         validators=[Required("Select how you are acting for them")],
         widget=GovRadioInput(),
     )
-    organisation = _text(
+    organisation = text_field(
         "Organisation (optional)", "Organisation", 200, hint="For example, your law firm or charity"
     )
 
@@ -162,8 +122,8 @@ class AuthorityForm(UploadForm):
     upload = FileField(
         "Upload their written authority",
         widget=GovFileInput(),
-        description="A PDF, JPG or PNG smaller than 10MB: for example a signed letter of "
-        "authority, a lasting power of attorney or a court order.",
+        description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}: for example a "
+        "signed letter of authority, a lasting power of attorney or a court order.",
     )
 
 
@@ -172,41 +132,28 @@ class SupportingDocumentForm(UploadForm):
     upload = FileField(
         "Upload a document that shows the correct information (optional)",
         widget=GovFileInput(),
-        description="A PDF, JPG or PNG smaller than 10MB.",
+        description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}.",
     )
 
 
 class PersonDetailsForm(QuestionForm):
-    full_name = _text("Full name", "Full name", 200, required="Enter the full name")
-    other_names = _text(
+    full_name = full_name_field()
+    other_names = text_field(
         "Other names used (optional)",
         "Other names",
         500,
         hint="For example, a previous surname or a name used at school",
     )
-    date_of_birth = GovDateField(
-        "Date of birth", thing="the date of birth", past=True, description="For example, 27 3 2012"
-    )
+    date_of_birth = date_of_birth_field()
 
 
 class AddressForm(QuestionForm):
-    address = TextAreaField(
-        "Address",
-        validators=[Required("Enter the address"), MaxLength(500, "Address")],
-        widget=GovCharacterCount(),
-        filters=(strip,),
-    )
-    postcode = _text(
-        "Postcode",
-        "Postcode",
-        10,
-        required="Enter the postcode",
-        extra=(valid_postcode,),
-    )
+    address = address_field()
+    postcode = postcode_field()
 
 
 class NumbersForm(QuestionForm):
-    unique_pupil_number = _text(
+    unique_pupil_number = text_field(
         "Unique pupil number (optional)",
         "Unique pupil number",
         13,
@@ -214,7 +161,7 @@ class NumbersForm(QuestionForm):
         filters=(upper_compact,),
         extra=(valid_upn,),
     )
-    nhs_number = _text(
+    nhs_number = text_field(
         "NHS number (optional)",
         "NHS number",
         12,
@@ -225,8 +172,8 @@ class NumbersForm(QuestionForm):
 
 
 class RequesterForm(QuestionForm):
-    full_name = _text("Your full name", "Your full name", 200, required="Enter your full name")
-    relationship = _text(
+    full_name = text_field("Your full name", "Your full name", 200, required="Enter your full name")
+    relationship = text_field(
         "Your relationship to them",
         "Your relationship",
         200,
@@ -236,7 +183,7 @@ class RequesterForm(QuestionForm):
 
 
 class AccessWhatForm(QuestionForm):
-    what = _long_text(
+    what = long_text_field(
         "What information do you want?",
         "What information you want",
         5000,
@@ -246,7 +193,7 @@ class AccessWhatForm(QuestionForm):
 
 
 class AccessPeriodForm(QuestionForm):
-    period = _text(
+    period = text_field(
         "Which dates should we search?",
         "The dates to search",
         200,
@@ -266,7 +213,7 @@ class AccessPartsForm(QuestionForm):
 
 
 class RectificationWrongForm(QuestionForm):
-    wrong = _long_text(
+    wrong = long_text_field(
         "What is wrong or missing?",
         "What is wrong or missing",
         5000,
@@ -276,7 +223,7 @@ class RectificationWrongForm(QuestionForm):
 
 
 class RectificationCorrectForm(QuestionForm):
-    correction = _long_text(
+    correction = long_text_field(
         "What should it say?",
         "What it should say",
         5000,
@@ -294,7 +241,7 @@ class RestrictionGroundsForm(QuestionForm):
 
 
 class RestrictionWhyForm(QuestionForm):
-    why = _long_text(
+    why = long_text_field(
         "Tell us more", "Your reasons", 5000, "Enter why we should limit how we use it"
     )
 
@@ -310,7 +257,7 @@ class ObjectionUsesForm(QuestionForm):
 
 
 class ObjectionReasonsForm(QuestionForm):
-    reasons = _long_text(
+    reasons = long_text_field(
         "Why do you object?",
         "Your reasons",
         5000,
@@ -332,15 +279,10 @@ class ContactDetailsForm(QuestionForm):
     """The details for the chosen contact method. Post still needs an email address or mobile
     number, to confirm the request is genuine with a one-time code."""
 
-    email = _text("Email address", "Email address", 320, extra=(valid_email,))
-    mobile = _text("UK mobile phone number", "Mobile phone number", 20, extra=(uk_mobile,))
-    address = TextAreaField(
-        "Postal address",
-        validators=[MaxLength(500, "Postal address")],
-        widget=GovCharacterCount(),
-        filters=(strip,),
-    )
-    postcode = _text("Postcode", "Postcode", 10, extra=(valid_postcode,))
+    email = email_field()
+    mobile = uk_mobile_field()
+    address = address_field("Postal address", required=None)
+    postcode = postcode_field(required=None)
 
     def __init__(self, *args, method: str = "email", **kwargs):
         super().__init__(*args, **kwargs)
@@ -382,7 +324,7 @@ class ContactDetailsForm(QuestionForm):
 
 
 class ConfirmCodeForm(QuestionForm):
-    code = _text(
+    code = text_field(
         "Confirmation code",
         "Confirmation code",
         20,
@@ -411,7 +353,7 @@ class DeclarationForm(FlaskForm):
 
 
 class TrackForm(QuestionForm):
-    reference = _text(
+    reference = text_field(
         "Request reference",
         "Reference",
         20,
@@ -419,7 +361,7 @@ class TrackForm(QuestionForm):
         hint="It starts with DR-, for example DR-7KQ2-M9XP. It is in the messages we sent you.",
         filters=(upper_compact,),
     )
-    contact = _text(
+    contact = text_field(
         "Email address or mobile number",
         "Email address or mobile number",
         320,
@@ -444,7 +386,7 @@ class TrackForm(QuestionForm):
 
 
 class AnswerQuestionForm(QuestionForm):
-    answer = _long_text(
+    answer = long_text_field(
         "Your answer",
         "Your answer",
         5000,

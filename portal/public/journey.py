@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from portal.domain.answers import contact_destination, relation, right, subject_age, who
+from portal.forms.fields import Required
 from portal.public import forms
-from portal.public.fields import Required
 
 __all__ = ["contact_destination", "relation", "right", "subject_age", "who"]
 

@@ -9,7 +9,6 @@ from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError
 from portal.domain.actions import apply_action
 from portal.domain.drafts import find_draft
-from portal.domain.requests import RIGHT_LABELS
 from portal.domain.tracking import (
     confirm_tracking,
     latest_question,
@@ -20,8 +19,10 @@ from portal.domain.tracking import (
 )
 from portal.domain.verification import CodeResult
 from portal.extensions import db, limiter
+from portal.forms.errors import show_error
 from portal.public import forms
 from portal.public.public_blueprint import public
+from portal.rights import RIGHT_LABELS
 from portal.runtime import definition, working_calendar
 from portal.workflow import Actor
 
@@ -57,7 +58,7 @@ def track():
                 current_app.config["SECRET_KEY"],
             )
         except DomainError as error:
-            form.contact.errors.append(str(error).rstrip("."))
+            show_error(form, error)
         else:
             session["track_id"] = draft.id
             session["track_channel"] = form.channel
@@ -135,7 +136,7 @@ def track_answer():
             )
             return redirect(url_for("public.track_status", answered=1))
         except DomainError as error:
-            form.answer.errors.append(str(error).rstrip("."))
+            show_error(form, error)
     return render_template(
         "public/track_status.html",
         title=f"Your request {found.reference}",
@@ -169,7 +170,7 @@ def track_withdraw():
             )
             return redirect(url_for("public.track_status"))
         except DomainError as error:
-            form.submit.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "public/track_withdraw.html",
         form=form,

@@ -9,13 +9,15 @@ from portal.content import privacy_notice
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError
 from portal.domain.drafts import find_draft, new_draft, save_answers
-from portal.domain.requests import RIGHT_LABELS, submit_request
+from portal.domain.requests import submit_request
 from portal.domain.verification import CodeResult, check_code, latest_code, send_code
 from portal.extensions import db, limiter
+from portal.forms.errors import error_text
 from portal.models import CapturedMessage, DataRequest
 from portal.public import forms, journey
 from portal.public.public_blueprint import public
 from portal.public.summary import summary_rows
+from portal.rights import RIGHT_LABELS
 from portal.runtime import capturing, definition, working_calendar
 
 
@@ -134,7 +136,7 @@ def _send_code_and_confirm(draft, destination, change):
             current_app.config["SECRET_KEY"],
         )
     except DomainError as error:
-        session["code_error"] = str(error)
+        session["code_error"] = error_text(error)
     return redirect(url_for("public.confirm_contact", change=1 if change else None))
 
 

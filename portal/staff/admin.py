@@ -8,6 +8,7 @@ from portal.content import choices
 from portal.domain import DomainError
 from portal.domain.staff_accounts import change_access, create_staff, reset_two_factor, set_active
 from portal.extensions import db
+from portal.forms.errors import show_error
 from portal.models import (
     FAILED_STATUSES,
     CapturedMessage,
@@ -60,7 +61,7 @@ def new_account():
             return redirect(url_for("staff.accounts"))
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Add a staff account",
@@ -68,19 +69,6 @@ def new_account():
         back_url=url_for("staff.accounts"),
         staff_page=True,
     )
-
-
-def _show_error(form, error: DomainError) -> None:
-    """Put a domain refusal on the field it is about, for the GOV.UK error summary."""
-    text = str(error)
-    target = form.role
-    if "assword" in text and hasattr(form, "password"):
-        target = form.password
-    if "email" in text and hasattr(form, "email"):
-        target = form.email
-    if "service" in text.lower():
-        target = form.services
-    target.errors = [text.rstrip(".")]
 
 
 def _staff_user_or_404(user_id: int) -> StaffUser:
@@ -115,7 +103,7 @@ def account(user_id):
                 return redirect(url_for("staff.accounts"))
             except DomainError as error:
                 db.session.rollback()
-                _show_error(form, error)
+                show_error(form, error)
     return render_template(
         "staff/account.html",
         title=user.full_name,

@@ -19,6 +19,7 @@ from portal.domain.staff_accounts import (
     totp_uri,
 )
 from portal.extensions import db, limiter, login_manager
+from portal.forms.errors import show_error
 from portal.models import AuditEvent
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ChangePasswordForm, CodeForm, SignInForm
@@ -153,9 +154,7 @@ def change_password_page():
                 session.clear()
                 session["signed_out"] = "locked"
                 return redirect(url_for("staff.sign_in"))
-            wrong_current = str(error).startswith("Your current password")
-            target = form.current_password if wrong_current else form.new_password
-            target.errors.append(str(error).rstrip("."))
+            show_error(form, error)
         else:
             # This session carries on under the new session epoch; the others have ended.
             login_user(current_user._get_current_object())

@@ -16,17 +16,26 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import FileField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import StopValidation, ValidationError
 
+from portal.domain.offline import CHANNELS
 from portal.domain.queue import QueueFilters
-from portal.public.fields import (
+from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES
+from portal.forms.fields import (
     GovCheckboxesField,
     GovDateField,
     GovRadioField,
     Required,
+    address_field,
     check_upload,
+    date_of_birth_field,
+    email_field,
+    full_name_field,
+    long_text_field,
+    not_in_future,
+    postcode_field,
     strip,
-    valid_email,
+    text_field,
+    uk_mobile_field,
 )
-from portal.public.forms import CONTACT_CHOICES, RIGHT_CHOICES, _long_text, _text
 
 ROLE_CHOICES = [
     ("dpo", "Data Protection Officer"),
@@ -35,13 +44,8 @@ ROLE_CHOICES = [
 ]
 
 
-def not_in_future(form, field):
-    if field.data and field.data > date.today():
-        raise ValidationError(f"{field.label.text} must be today or in the past")
-
-
 class SignInForm(FlaskForm):
-    email = _text("Email address", "Email address", 320, required="Enter your email address")
+    email = text_field("Email address", "Email address", 320, required="Enter your email address")
     password = PasswordField(
         "Password",
         validators=[Required("Enter your password")],
@@ -106,7 +110,9 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
                 widget=GovRadioInput(),
             )
         else:
-            field = _long_text(label, label.split(" (")[0], 2000, f"Enter {label.lower()}", hint)
+            field = long_text_field(
+                label, label.split(" (")[0], 2000, f"Enter {label.lower()}", hint
+            )
         setattr(ActionForm, name, field)
     ActionForm.submit = SubmitField(transition.label, widget=GovSubmitInput())
     return ActionForm()
@@ -167,7 +173,7 @@ FIELD_LABELS = {
 
 
 class NoteForm(FlaskForm):
-    note = _long_text("Internal note", "Note", 5000, "Enter a note", "Staff only: never sent.")
+    note = long_text_field("Internal note", "Note", 5000, "Enter a note", "Staff only: never sent.")
     submit = SubmitField("Add note", widget=GovSubmitInput())
 
 
@@ -177,7 +183,7 @@ class AssignForm(VersionedForm):
 
 
 class IdentityForm(VersionedForm):
-    how = _long_text(
+    how = long_text_field(
         "How identity and authority were checked",
         "How identity was checked",
         1000,
@@ -195,7 +201,7 @@ class TaskForm(FlaskForm):
         validators=[Required("Select whether the service holds data")],
         widget=GovRadioInput(),
     )
-    finding = _long_text(
+    finding = long_text_field(
         "What data was found and where", "What was found", 2000, None, "Systems and dates."
     )
     submit = SubmitField("Save answer", widget=GovSubmitInput())
@@ -214,7 +220,7 @@ class ResponseForm(VersionedForm):
 
 
 class ResolveForm(FlaskForm):
-    how = _long_text(
+    how = long_text_field(
         "How you contacted the requester", "How you contacted them", 1000, "Say how you did"
     )
     submit = SubmitField("Mark as dealt with", widget=GovSubmitInput())
@@ -225,12 +231,7 @@ class OfflineRequestForm(FlaskForm):
 
     channel = GovRadioField(
         "How was the request received?",
-        choices=[
-            ("post", "Post"),
-            ("phone", "Phone"),
-            ("email", "Email"),
-            ("in_person", "In person"),
-        ],
+        choices=list(CHANNELS.items()),
         validators=[Required("Select how the request was received")],
         widget=GovRadioInput(),
     )
@@ -256,18 +257,13 @@ class OfflineRequestForm(FlaskForm):
         validators=[Required("Select who is asking")],
         widget=GovRadioInput(),
     )
-    full_name = _text(
-        "Full name of the person the data is about", "Full name", 200, required="Enter the name"
+    full_name = full_name_field(
+        "Full name of the person the data is about", required="Enter the name"
     )
-    date_of_birth = GovDateField(
-        "Their date of birth",
-        thing="the date of birth",
-        past=True,
-        description="For example, 27 3 2012",
-    )
-    address = _long_text("Their address", "Address", 500, "Enter the address")
-    postcode = _text("Postcode", "Postcode", 10, required="Enter the postcode")
-    requester_name = _text(
+    date_of_birth = date_of_birth_field("Their date of birth")
+    address = address_field("Their address")
+    postcode = postcode_field()
+    requester_name = text_field(
         "Name of the person asking (if not the person the data is about)",
         "Name of the person asking",
         200,
@@ -278,8 +274,8 @@ class OfflineRequestForm(FlaskForm):
         validators=[Required("Select how to contact them")],
         widget=GovRadioInput(),
     )
-    email = _text("Email address", "Email address", 320)
-    mobile = _text("UK mobile number", "Mobile number", 20)
+    email = email_field()
+    mobile = uk_mobile_field("UK mobile number")
     submit = SubmitField("Log the request", widget=GovSubmitInput())
 
     def validate_requester_name(self, field):
@@ -289,8 +285,6 @@ class OfflineRequestForm(FlaskForm):
     def validate_email(self, field):
         if self.contact_by.data in ("email", "both") and not field.data:
             raise StopValidation("Enter an email address")
-        if field.data:
-            valid_email(self, field)
 
     def validate_mobile(self, field):
         if self.contact_by.data in ("sms", "both") and not field.data:
@@ -345,14 +339,8 @@ def _services_field():
 
 
 class StaffAccountForm(FlaskForm):
-    full_name = _text("Full name", "Full name", 200, required="Enter their full name")
-    email = _text(
-        "Work email address",
-        "Email address",
-        320,
-        required="Enter their work email address",
-        extra=(valid_email,),
-    )
+    full_name = text_field("Full name", "Full name", 200, required="Enter their full name")
+    email = email_field("Work email address", required="Enter their work email address")
     role = _role_field()
     services = _services_field()
     password = PasswordField(

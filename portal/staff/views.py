@@ -28,11 +28,14 @@ from portal.domain.casework import (
 from portal.domain.clock import deadline_of
 from portal.domain.offline import log_offline_request
 from portal.domain.queue import FLAGS, search_queue
-from portal.domain.requests import RIGHT_LABELS, facts_for
+from portal.domain.requests import facts_for
 from portal.domain.tasks import answer_task
+from portal.domain.uploads import UPLOAD_CONTENT_TYPES
 from portal.extensions import db
+from portal.forms.errors import show_error
 from portal.models import Attention, AuditEvent, OutboxMessage, ServiceTask, StaffUser, Upload
 from portal.public.summary import stored_answer_rows
+from portal.rights import RIGHT_LABELS
 from portal.runtime import definition, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
@@ -200,7 +203,7 @@ def action(reference, action):
                 task_target_working_days=current_app.config["TASK_TARGET_WORKING_DAYS"],
             )
         except DomainError as error:
-            form.submit.errors = [str(error)]
+            show_error(form, error)
         else:
             return redirect(url_for("staff.request_page", reference=reference, done=action))
     elif request.method == "GET" and transition not in _allowed(found):
@@ -225,7 +228,7 @@ def note(reference):
             add_note(db.session, found, actor(), form.note.data)
             return redirect(url_for("staff.request_page", reference=reference, _anchor="timeline"))
         except DomainError as error:
-            form.note.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Add an internal note",
@@ -253,7 +256,7 @@ def assign_request(reference):
             assign(db.session, found, assignee, actor(), _version(form))
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
-            form.assignee.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Assign this request",
@@ -278,7 +281,7 @@ def identity(reference):
             )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
-            form.how.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Record the identity and authority check",
@@ -308,7 +311,7 @@ def task(reference, service):
             )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
-            form.answer.errors = [str(error)]
+            show_error(form, error)
     name = definition().routing.services[service].name
     return render_template(
         "staff/simple_form.html",
@@ -335,13 +338,13 @@ def response_upload(reference):
                 found,
                 actor(),
                 f"response-{found.reference}.{extension}",
-                {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}[extension],
+                UPLOAD_CONTENT_TYPES[extension],
                 content,
                 _version(form),
             )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
-            form.response.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Upload the response",
@@ -394,7 +397,7 @@ def resolve(reference, item_id):
             resolve_attention(db.session, item, found, actor(), form.how.data, now_utc())
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
-            form.how.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="The requester could not be reached",
@@ -422,7 +425,7 @@ def new_request():
             )
             return redirect(url_for("staff.request_page", reference=made.reference))
         except DomainError as error:
-            form.submit.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Log a request received by post, phone, email or in person",

@@ -262,9 +262,9 @@ def test_the_request_page_offers_only_the_allowed_actions(people, as_):
         {"reason": "Because", "version": request.version},
         200,
     )
-    assert error_summary(page)[0][0] == (
-        "A caseworker cannot refuse as manifestly unfounded or excessive."
-    )
+    assert error_summary(page) == [
+        ("A caseworker cannot refuse as manifestly unfounded or excessive", None)
+    ]
     db.session.refresh(request)
     assert request.state == "with_service"
 
@@ -326,7 +326,7 @@ def test_a_whole_access_request_through_the_pages(people, as_):
     db.session.refresh(request)
     # Completing an access request needs the response uploaded first.
     page = dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version}, 200)
-    assert error_summary(page)[0][0] == "Upload the response for the requester first."
+    assert error_summary(page) == [("Upload the response for the requester first", None)]
     page = dpo.post(
         f"/staff/requests/{ref}/response",
         {"version": request.version},
@@ -518,6 +518,62 @@ def test_a_request_received_by_post_starts_its_clock_on_the_day_it_arrived(peopl
         )
     )
     assert logged.actor == f"dpo:{people['dpo'].id}"
+
+
+OFFLINE = {
+    "channel": "phone",
+    "right": "access",
+    "relation": "self",
+    "full_name": "Mia Jones",
+    "date_of_birth": ["4", "5", "1990"],
+    "address": "2 Crowndale Road",
+    "postcode": "NW1 1TN",
+    "contact_by": "sms",
+    "mobile": "07911 123 456",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        (
+            {"mobile": "12345"},
+            [
+                (
+                    "Enter a UK mobile phone number, like 07700 900 982 or +44 7700 900 982",
+                    "#mobile",
+                )
+            ],
+        ),
+        ({"postcode": "ZZ"}, [("Enter a real postcode, like NW1 2RU", "#postcode")]),
+        (
+            {"contact_by": "both", "email": "mia@"},
+            [("Enter an email address in the correct format, like name@example.com", "#email")],
+        ),
+        ({"full_name": "M" * 201}, [("Full name must be 200 characters or fewer", "#full_name")]),
+        (
+            {"date_of_birth": ["31", "2", "1990"]},
+            [("Their date of birth must be a real date", "#date_of_birth-day")],
+        ),
+        (
+            {"date_of_birth": ["1", "1", str(date.today().year + 1)]},
+            [("Their date of birth must be in the past", "#date_of_birth-day")],
+        ),
+    ],
+)
+def test_an_offline_request_is_checked_like_the_online_journey(people, as_, change, errors):
+    dpo = as_("dpo")
+    arrived = today() - timedelta(days=2)
+    data = {**OFFLINE, "received": [str(arrived.day), str(arrived.month), str(arrived.year)]}
+    before = db.session.scalar(select(func.count(DataRequest.id)))
+    page = dpo.post("/staff/requests/new", {**data, **change}, 200)
+    assert error_summary(page) == errors
+    assert db.session.scalar(select(func.count(DataRequest.id))) == before
+    # The same answers, corrected, are stored in the journey's normalised form.
+    dpo.post("/staff/requests/new", data)
+    made = db.session.scalar(select(DataRequest).order_by(DataRequest.id.desc()))
+    subject = made.person("subject")
+    assert subject.phone == "+447911123456" and subject.postcode == "NW1 1TN"
 
 
 def test_downloading_a_file_is_audited(people, as_):

@@ -83,6 +83,11 @@ NEW_PASSWORD = "lantern-orchard-copper-58"
             [("Password must be 12 characters or more", "#new_password")],
         ),
         (
+            # About the new password, not the email field the page does not even have.
+            {"current_password": PASSWORD, "new_password": "{local}-rocks-2026"},
+            [("Password must not contain your email address", "#new_password")],
+        ),
+        (
             {"current_password": PASSWORD, "new_password": PASSWORD},
             [("Your new password must be different from your current password", "#new_password")],
         ),
@@ -104,6 +109,7 @@ def test_changing_a_password_refuses_bad_input_and_keeps_the_old_one(
     session.commit()
     sign_in(client_request.client, user)
     if "new_password" in form:
+        form["new_password"] = form["new_password"].replace("{local}", user.email.split("@")[0])
         form.setdefault("confirm_password", form["new_password"])
     page = client_request.post("/staff/password", form, expected_status=200)
     assert error_summary(page) == errors
@@ -303,6 +309,19 @@ def test_admin_creates_accounts_with_bad_input_shown_and_nothing_stored(client_r
         200,
     )
     assert "too easy to guess" in error_summary(page)[0][0]
+    page = client_request.post(
+        "/staff/accounts/new",
+        {
+            "full_name": "Casey Worker",
+            "email": "casey.worker@example.gov.uk",
+            "role": "caseworker",
+            "services": "education",
+            "password": "casey.worker-rocks-2026",
+        },
+        200,
+    )
+    assert error_summary(page) == [("Password must not contain your email address", "#password")]
+    assert page.select_one("#email-error") is None
     assert (
         session.scalar(select(StaffUser).where(StaffUser.email == "casey@example.gov.uk")) is None
     )

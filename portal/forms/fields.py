@@ -1,4 +1,5 @@
-"""GOV.UK form fields and validators with GOV.UK Design System error messages."""
+"""GOV.UK form fields and validators with GOV.UK Design System error messages, used by the
+resident's and the staff forms alike, so the same answer is checked the same way on both."""
 
 import re
 from datetime import date
@@ -7,13 +8,17 @@ import email_validator
 import filetype
 import phonenumbers
 from flask import current_app
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, RadioField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovDateInput, GovTextInput
+from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
-from portal.domain.drafts import UPLOAD_CONTENT_TYPES
+from portal.domain.uploads import (
+    MAX_UPLOAD_BYTES,
+    UPLOAD_CONTENT_TYPES,
+    UPLOAD_SIZE_TEXT,
+    UPLOAD_TYPES_TEXT,
+)
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 NOTIFY_TEST_MOBILE = re.compile(r"^(\+447|07)700900\d{3}$")
@@ -75,6 +80,11 @@ class GovDateField(Field):
         if value.year < 1900:
             self._fail("year", f"{label} must be after 1900")
         self.data = value
+
+
+def not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError(f"{field.label.text} must be today or in the past")
 
 
 class Required:
@@ -190,12 +200,12 @@ def check_upload(storage, required: bool, thing: str = "a file"):
         return None
     content = storage.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        raise ValidationError("The selected file must be smaller than 10MB")
+        raise ValidationError(f"The selected file must be smaller than {UPLOAD_SIZE_TEXT}")
     if not content:
         raise ValidationError("The selected file is empty")
     kind = filetype.guess(content)
     if kind is None or kind.extension not in UPLOAD_CONTENT_TYPES:
-        raise ValidationError("The selected file must be a PDF, JPG or PNG")
+        raise ValidationError(f"The selected file must be a {UPLOAD_TYPES_TEXT}")
     return content, kind.extension
 
 
@@ -217,3 +227,53 @@ class GovRadioField(_ChoiceMessage, RadioField):
 
 class GovCheckboxesField(_ChoiceMessage, SelectMultipleField):
     pass
+
+
+def text_field(label, thing, limit, *, required=None, hint=None, filters=(strip,), extra=()):
+    """A one-line GOV.UK text input. `thing` names it in the too-long message."""
+    validators = [Required(required)] if required else []
+    validators += [MaxLength(limit, thing), *extra]
+    return StringField(
+        label, validators=validators, widget=GovTextInput(), description=hint, filters=filters
+    )
+
+
+def long_text_field(label, thing, limit, required, hint=None):
+    """A GOV.UK character count (textarea)."""
+    return TextAreaField(
+        label,
+        validators=([Required(required)] if required else []) + [MaxLength(limit, thing)],
+        widget=GovCharacterCount(),
+        description=hint,
+        filters=(strip,),
+    )
+
+
+# The answers both the resident and the staff offline form ask for: one definition each, so a
+# name, date of birth, postcode, email or mobile is held to the same rules whoever types it.
+
+
+def full_name_field(label="Full name", required="Enter the full name"):
+    return text_field(label, "Full name", 200, required=required)
+
+
+def date_of_birth_field(label="Date of birth"):
+    return GovDateField(
+        label, thing="the date of birth", past=True, description="For example, 27 3 2012"
+    )
+
+
+def address_field(label="Address", required="Enter the address"):
+    return long_text_field(label, label, 500, required)
+
+
+def postcode_field(label="Postcode", required="Enter the postcode"):
+    return text_field(label, "Postcode", 10, required=required, extra=(valid_postcode,))
+
+
+def email_field(label="Email address", required=None):
+    return text_field(label, "Email address", 320, required=required, extra=(valid_email,))
+
+
+def uk_mobile_field(label="UK mobile phone number", required=None):
+    return text_field(label, "Mobile phone number", 20, required=required, extra=(uk_mobile,))
