@@ -64,6 +64,7 @@ class FakeNotify:
         self.in_flight = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
+        self._server.handle_error = _quiet_when_the_client_went_away(self._server.handle_error)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -103,9 +104,27 @@ class FakeNotify:
             times = sorted(self.request_times)
         return max((sum(1 for t in times if s <= t < s + 1) for s in times), default=0)
 
+    def posts_since(self, index: int) -> int:
+        """POSTs among the requests after the first `index`."""
+        with self.lock:
+            return sum(1 for method, _ in self.requests[index:] if method == "POST")
+
     def posts(self) -> int:
         with self.lock:
             return sum(1 for method, _ in self.requests if method == "POST")
+
+
+def _quiet_when_the_client_went_away(handle_error):
+    """A killed worker leaves its requests unanswered: not an error of the server's."""
+
+    def handle(request, client_address):
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        handle_error(request, client_address)
+
+    return handle
 
 
 def _handler(notify: FakeNotify):

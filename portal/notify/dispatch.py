@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -187,12 +187,12 @@ def send_one(
 
 
 class SenderPool:
-    """Sends a claimed batch on several threads so one worker can keep up with Notify's rate
+    """Sends claimed messages on several threads so one worker can keep up with Notify's rate
     limit despite each call's network round trip. Each thread has its own database session and
     Notify client (the client's HTTP session is not thread-safe)."""
 
     def __init__(self, engine: Engine, make_sender, threads: int):
-        self.engine, self.make_sender = engine, make_sender
+        self.engine, self.make_sender, self.threads = engine, make_sender, threads
         self.local = threading.local()
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="notify-send")
 
@@ -206,10 +206,8 @@ class SenderPool:
             self.local.session.rollback()
             log.exception("outbox %s: could not record the outcome", row_id)
 
-    def send_all(self, definition, ids: list[int], now_fn, stopping=None) -> None:
-        list(
-            self.executor.map(lambda row_id: self._send(definition, row_id, now_fn, stopping), ids)
-        )
+    def submit(self, definition, row_id: int, now_fn, stopping=None) -> Future:
+        return self.executor.submit(self._send, definition, row_id, now_fn, stopping)
 
     def close(self) -> None:
         self.executor.shutdown()
@@ -224,19 +222,36 @@ def dispatch(
     pool: SenderPool | None = None,
     state: WorkerState | None = None,
 ) -> int:
-    """Send every message due now; returns how many were claimed. With a pool, each claimed
-    batch is sent on its threads. Stops claiming once the worker is told to stop."""
+    """Send every message due now; returns how many were claimed. Stops claiming once the
+    worker is told to stop. With a pool, claims are topped up as sends finish, so the threads
+    never wait for a whole batch (and a one-time code queued now waits behind at most one
+    claim's worth)."""
     holder = state.id if state else None
-    stopping = state.stopping if state else None
+    stopping = state.stopping if state else threading.Event()
+    if pool is not None:
+        return _dispatch_on_pool(session, definition, now_fn, pool, holder, stopping)
     attempted = 0
-    while not (stopping is not None and stopping.is_set()):
+    while not stopping.is_set():
         ids = claim(session, now_fn(), batch, holder)
         if not ids:
             break
-        if pool is not None:
-            pool.send_all(definition, ids, now_fn, stopping)
-        else:
-            for row_id in ids:
-                send_one(session, definition, sender, row_id, now_fn(), stopping)
+        for row_id in ids:
+            send_one(session, definition, sender, row_id, now_fn(), stopping)
         attempted += len(ids)
     return attempted
+
+
+def _dispatch_on_pool(session, definition, now_fn, pool, holder, stopping) -> int:
+    in_flight: set[Future] = set()
+    attempted, nothing_due = 0, False
+    while True:
+        if not nothing_due and not stopping.is_set() and len(in_flight) <= pool.threads:
+            ids = claim(session, now_fn(), 2 * pool.threads - len(in_flight), holder)
+            in_flight |= {pool.submit(definition, i, now_fn, stopping) for i in ids}
+            attempted += len(ids)
+            nothing_due = not ids
+            if ids:
+                continue
+        if not in_flight:
+            return attempted
+        _done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
