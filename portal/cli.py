@@ -13,9 +13,9 @@ from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
 from portal.extensions import db
 from portal.notify.cli import register_notify_cli
-from portal.notify.dispatch import dispatch
+from portal.notify.worker import run_worker
 from portal.rights import RIGHTS
-from portal.runtime import definition, send_budget, sender, sender_pool, working_calendar
+from portal.runtime import definition, working_calendar
 from portal.staff.cli import register_staff_cli
 
 
@@ -97,25 +97,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Send everything due, sweep once, and exit.")
     @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
     def worker_command(once, interval):
-        """Send queued messages, and sweep the clocks every hour."""
-        last_sweep = 0.0
-        pool, budget = sender_pool(), send_budget()
-        try:
-            while True:
-                sent = dispatch(
-                    db.session, definition(), sender(), now_utc, budget=budget, pool=pool
-                )
-                if sent:
-                    click.echo(f"worker: attempted {sent} message(s)")
-                if time.monotonic() - last_sweep > 3600 or once:
-                    _sweep_once(app)
-                    last_sweep = time.monotonic()
-                if once:
-                    return
-                time.sleep(interval)
-        finally:
-            if pool is not None:
-                pool.close()
+        """Send queued messages, and sweep the clocks every hour. SIGTERM finishes the sends in
+        flight, releases the rest and exits."""
+        sys.exit(run_worker(lambda: _sweep_once(app), once=once, interval=interval))
 
 
 def _sweep_once(app):

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 models. Statuses are constrained in the database as well as in code."""
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -9,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -221,11 +223,19 @@ class OutboxMessage(Base):
     __table_args__ = (
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="ck_outbox_status"),
         CheckConstraint(_in("channel", ("email", "sms", "letter")), name="ck_outbox_channel"),
+        Index("ix_outbox_due", "priority", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Notify's `reference`: random, so it cannot match a notification sent from another
+    # database, environment or an earlier copy of this one.
+    reference: Mapped[str] = mapped_column(
+        String(36), unique=True, default=lambda: str(uuid.uuid4())
+    )
     request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
     message_key: Mapped[str] = mapped_column(String(60))
+    # Lower is sent first: one-time codes go ahead of a backlog.
+    priority: Mapped[int] = mapped_column(default=1)
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(Text)
     personalisation: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -240,6 +250,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = _timestamp()
     # When Notify's delivery receipt last changed the status.
     status_at: Mapped[datetime | None] = _timestamp()
+    # The worker holding the claim (renewed while it lives), so it can release what it holds.
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    # Staff sent this failed message again (or through another channel) as that row.
+    resent_as_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
 
 
 class CapturedMessage(Base):

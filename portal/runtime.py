@@ -5,7 +5,7 @@ from flask import current_app
 
 from portal.deadlines import WorkingCalendar
 from portal.extensions import db
-from portal.notify.budget import Budget
+from portal.notify.budget import Budget, BudgetGate
 from portal.notify.dispatch import SenderPool
 from portal.notify.senders import CaptureSender, NotifySender
 from portal.workflow import WorkflowDefinition
@@ -23,7 +23,9 @@ def capturing() -> bool:
     return not current_app.config["NOTIFY_API_KEY"]
 
 
-def sender(session=None):
+def sender(session=None, gate: BudgetGate | None = None):
+    """The capture sender, or a Notify sender whose every request waits on `gate` (the shared
+    budget; none for one-off look-ups in tests)."""
     if capturing():
         return CaptureSender(session or db.session)
     config = current_app.config
@@ -32,6 +34,7 @@ def sender(session=None):
         config["NOTIFY_BASE_URL"],
         config["NOTIFY_TEMPLATE_IDS"],
         timeout=config["NOTIFY_TIMEOUT"],
+        gate=gate,
     )
 
 
@@ -43,7 +46,13 @@ def send_budget() -> Budget | None:
     return Budget.for_api_key(config["NOTIFY_API_KEY"], config["NOTIFY_RATE_LIMIT_PER_MINUTE"])
 
 
-def sender_pool() -> SenderPool | None:
+def budget_gate() -> BudgetGate | None:
+    """What a worker's Notify requests wait on: the shared budget (none when capturing)."""
+    budget = send_budget()
+    return BudgetGate(db.engine, budget) if budget is not None else None
+
+
+def sender_pool(gate: BudgetGate | None = None) -> SenderPool | None:
     """Parallel senders for a worker talking to Notify (not when capturing, nor on SQLite,
     which allows one writer at a time)."""
     threads = current_app.config["NOTIFY_SEND_THREADS"]
@@ -53,6 +62,6 @@ def sender_pool() -> SenderPool | None:
 
     def make_sender(session):
         with app.app_context():
-            return sender(session)
+            return sender(session, gate)
 
     return SenderPool(db.engine, make_sender, threads)

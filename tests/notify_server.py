@@ -1,7 +1,7 @@
 """A local stand-in for GOV.UK Notify's v2 REST API, close enough for the official
 notifications-python-client: JWT checked as Notify checks it, notifications kept in memory,
 and switches to inject the failures Notify's contract describes (500, 429, 400, slow answers,
-dropped connections, and a message accepted whose answer is lost)."""
+dropped connections, a message accepted whose answer is lost, and a 2xx that is not JSON)."""
 
 import json
 import random
@@ -23,7 +23,7 @@ from portal.workflow import load_workflow
 SERVICE_ID = "8b3aa916-ec82-434e-b0c5-d5d9b371d6a3"
 SECRET = "1f4c2b6e-0d2d-4c7a-9d4f-2a3c8e9b7a10"
 API_KEY = f"portal_test-{SERVICE_ID}-{SECRET}"
-FAILURES = ("500", "429", "400", "slow", "drop", "lose_answer")
+FAILURES = ("500", "429", "400", "slow", "drop", "lose_answer", "not_json")
 
 
 def template_ids() -> dict[str, str]:
@@ -43,6 +43,7 @@ class Behaviour:
     failures: tuple[str, ...] = ("500", "429", "slow", "drop", "lose_answer")
     slow_seconds: float = 2.0
     delay_seconds: float = 0.0
+    broken: bool = False  # every answer is a 200 that is not JSON, and nothing is kept
     rng: random.Random = field(default_factory=lambda: random.Random(7))  # noqa: S311
 
     def next_failure(self) -> str | None:
@@ -58,10 +59,12 @@ class FakeNotify:
         self.behaviour = Behaviour()
         self.notifications: list[dict] = []
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request seen
+        self.request_times: list[float] = []  # time.monotonic() of every request, as it arrived
         self.lock = threading.Lock()
         self.in_flight = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
+        self._server.handle_error = _quiet_when_the_client_went_away(self._server.handle_error)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -91,9 +94,37 @@ class FakeNotify:
         with self.lock:
             return [n["received_at"] for n in self.notifications]
 
+    def gets(self) -> int:
+        with self.lock:
+            return sum(1 for method, _ in self.requests if method == "GET")
+
+    def busiest_second(self) -> int:
+        """The most requests (of any kind) that arrived within one second."""
+        with self.lock:
+            times = sorted(self.request_times)
+        return max((sum(1 for t in times if s <= t < s + 1) for s in times), default=0)
+
+    def posts_since(self, index: int) -> int:
+        """POSTs among the requests after the first `index`."""
+        with self.lock:
+            return sum(1 for method, _ in self.requests[index:] if method == "POST")
+
     def posts(self) -> int:
         with self.lock:
             return sum(1 for method, _ in self.requests if method == "POST")
+
+
+def _quiet_when_the_client_went_away(handle_error):
+    """A killed worker leaves its requests unanswered: not an error of the server's."""
+
+    def handle(request, client_address):
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        handle_error(request, client_address)
+
+    return handle
 
 
 def _handler(notify: FakeNotify):
@@ -117,6 +148,15 @@ def _handler(notify: FakeNotify):
                 status, {"status_code": status, "errors": [{"error": error, "message": message}]}
             )
 
+        def _not_json(self) -> None:
+            """A 200 that is not JSON (a proxy's page): the client raises InvalidResponse."""
+            data = b"<html>Service unavailable</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _authorised(self) -> bool:
             header = self.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ").strip()
@@ -132,7 +172,11 @@ def _handler(notify: FakeNotify):
         def do_GET(self):  # noqa: N802 (http.server's naming)
             with notify.lock:
                 notify.requests.append(("GET", self.path))
+                notify.request_times.append(time.monotonic())
             if not self._authorised():
+                return
+            if notify.behaviour.broken:
+                self._not_json()
                 return
             url = urlparse(self.path)
             if url.path != "/v2/notifications":
@@ -156,8 +200,12 @@ def _handler(notify: FakeNotify):
             body = json.loads(self.rfile.read(length) or b"{}")
             with notify.lock:
                 notify.requests.append(("POST", self.path))
+                notify.request_times.append(time.monotonic())
                 failure = notify.behaviour.next_failure()
             if not self._authorised():
+                return
+            if notify.behaviour.broken:
+                self._not_json()
                 return
             kind = self.path.rsplit("/", 1)[-1]
             if kind not in ("email", "sms", "letter"):
@@ -195,10 +243,14 @@ def _handler(notify: FakeNotify):
                 "email_address": body.get("email_address"),
                 "phone_number": body.get("phone_number"),
                 "personalisation": body.get("personalisation", {}),
+                "line_1": body.get("personalisation", {}).get("address_line_1"),
                 "received_at": time.monotonic(),
             }
             with notify.lock:
                 notify.notifications.append(notification)
+            if failure == "not_json":
+                self._not_json()  # accepted, but the client cannot read the answer
+                return
             if failure == "lose_answer":
                 # Notify accepted it but the answer never reaches the client.
                 self.close_connection = True

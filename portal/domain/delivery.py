@@ -32,8 +32,8 @@ def record_receipt(
     """Apply one delivery receipt. Receipts for statuses we do not track are accepted and
     ignored; a permanent failure of every channel a message went to raises an attention item."""
     row = None
-    if reference and reference.isdigit():
-        row = session.get(OutboxMessage, int(reference))
+    if reference:
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.reference == reference))
     if row is None and notify_id:
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.notify_id == notify_id))
     if row is None:

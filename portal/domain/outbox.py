@@ -6,6 +6,11 @@ from sqlalchemy.orm import Session
 from portal.models import DataRequest, OutboxMessage
 from portal.workflow.definition import WorkflowDefinition
 
+# Messages carrying a one-time code: sent ahead of any backlog (the code expires in 15 minutes)
+# and blanked in the outbox once sent (a personal secret).
+ONE_TIME_CODES = frozenset({"verification_code"})
+URGENT, NORMAL = 0, 1
+
 
 def requester_recipients(request: DataRequest) -> list[tuple[str, str]]:
     """The requester's chosen channels: (channel, recipient) pairs."""
@@ -54,6 +59,7 @@ def queue(
             recipient=recipient,
             personalisation={k: str(personalisation[k]) for k in message.personalisation},
             dedupe_key=dedupe,
+            priority=URGENT if key in ONE_TIME_CODES else NORMAL,
         )
         session.add(row)
         rows.append(row)

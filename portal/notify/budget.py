@@ -1,26 +1,40 @@
-"""Notify's rate limit (3,000 messages a minute per API key) as a token bucket kept in the
+"""Notify's rate limit (3,000 requests a minute per API key) as a token bucket kept in the
 database, so every worker using the key draws on one budget.
 
+Every request to Notify takes a token just before it is made: sends and the look-ups before a
+resend alike (Notify's limit counts API requests). Time is the database's clock, never the
+worker's, so workers on machines whose clocks disagree still share one budget correctly.
+
 The bucket refills at limit/61 tokens a second and holds at most limit/61: in any 60 seconds
-at most limit/61 (a full bucket) + 60 x limit/61 = limit messages go out, and a steady stream
+at most limit/61 (a full bucket) + 60 x limit/61 = limit requests go out, and a steady stream
 runs at 60/61 (98 %) of the limit."""
 
 import hashlib
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from portal.domain import as_utc
 from portal.models import SendBudget
+
+_bucket = SendBudget.__table__
+
+
+def database_now(connection: Connection) -> datetime:
+    """The database server's clock (UTC), shared by every worker."""
+    if connection.dialect.name == "sqlite":
+        stamp = connection.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+        return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+    return connection.scalar(text("SELECT clock_timestamp()")).astimezone(UTC)
 
 
 @dataclass
 class Budget:
     name: str
     per_minute: int
-    wait_seconds: float = 0.0  # after a short grant: how long until one token is back
 
     @classmethod
     def for_api_key(cls, api_key: str, per_minute: int) -> "Budget":
@@ -34,27 +48,58 @@ class Budget:
     def capacity(self) -> float:
         return max(self.per_minute / 61, 1.0)
 
-    def take(self, session: Session, wanted: int, now: datetime) -> int:
-        """Grant up to `wanted` sends now, inside the caller's transaction (the row stays
-        locked until it commits, so two workers cannot spend the same tokens)."""
-        bucket = self._locked_row(session, now)
-        elapsed = max((now - as_utc(bucket.updated_at)).total_seconds(), 0.0)
-        tokens = min(self.capacity, bucket.tokens + elapsed * self.rate)
-        granted = min(wanted, int(tokens))
-        bucket.tokens = tokens - granted
-        bucket.updated_at = now
-        self.wait_seconds = 0.0 if granted == wanted else (1 - bucket.tokens % 1) / self.rate
-        return granted
-
-    def _locked_row(self, session: Session, now: datetime) -> SendBudget:
-        bucket = session.get(SendBudget, self.name, with_for_update=True)
-        if bucket is None:
-            try:
-                with session.begin_nested():
-                    session.add(SendBudget(name=self.name, tokens=self.capacity, updated_at=now))
-            except IntegrityError:
-                pass  # another worker created it first
-            bucket = session.get(
-                SendBudget, self.name, with_for_update=True, populate_existing=True
+    def try_take(self, connection: Connection) -> float:
+        """Take one token inside the caller's transaction, at the database's time. Returns 0
+        when granted, else the seconds until a token is back (nothing taken)."""
+        # Writing first takes the row's lock (and on SQLite the database's write lock) before
+        # anything is read, so two workers cannot both spend the last token.
+        locked = connection.execute(
+            update(_bucket).where(_bucket.c.name == self.name).values(tokens=_bucket.c.tokens)
+        ).rowcount
+        now = database_now(connection)
+        if not locked:
+            connection.execute(
+                insert(_bucket).values(name=self.name, tokens=self.capacity - 1, updated_at=now)
             )
-        return bucket
+            return 0.0
+        tokens, updated_at = connection.execute(
+            select(_bucket.c.tokens, _bucket.c.updated_at).where(_bucket.c.name == self.name)
+        ).one()
+        elapsed = max((now - as_utc(updated_at)).total_seconds(), 0.0)
+        tokens = min(self.capacity, tokens + elapsed * self.rate)
+        if tokens < 1:
+            return (1 - tokens) / self.rate
+        connection.execute(
+            update(_bucket)
+            .where(_bucket.c.name == self.name)
+            .values(tokens=tokens - 1, updated_at=now)
+        )
+        return 0.0
+
+
+class BudgetGate:
+    """Blocks until the shared budget allows one more request to Notify. One per worker,
+    shared by its send threads; `stop` wakes a waiting thread when the worker is told to stop."""
+
+    def __init__(self, engine: Engine, budget: Budget):
+        self.engine, self.budget = engine, budget
+        self.stopping = threading.Event()
+
+    def __call__(self) -> None:
+        while True:
+            try:
+                with self.engine.begin() as connection:
+                    wait = self.budget.try_take(connection)
+            except IntegrityError:
+                continue  # another worker created the bucket first: take from it
+            if not wait:
+                return
+            if self.stopping.wait(min(wait, 1.0)):
+                raise WorkerStopping
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+class WorkerStopping(Exception):
+    """The worker was told to stop while waiting for the budget: the request was not made."""

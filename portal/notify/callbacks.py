@@ -23,6 +23,19 @@ def _token_ok() -> bool:
     return hmac.compare_digest(given.removeprefix("Bearer ").encode(), expected.encode())
 
 
+def _identifier(value) -> str | None:
+    """A reference or notification id as Notify sends it: empty, or a short ASCII string
+    (ours are UUIDs). Anything else (a huge number, non-ASCII or control characters, a
+    list) is None."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    if not (value.isascii() and value.isprintable()):
+        return None
+    return value
+
+
 @callbacks.route("/notify/delivery-receipt", methods=["POST"])
 @csrf.exempt
 @limiter.exempt
@@ -32,12 +45,15 @@ def delivery_receipt():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("status"), str):
         abort(400)
+    reference, notify_id = _identifier(body.get("reference")), _identifier(body.get("id"))
+    if reference is None or notify_id is None:
+        abort(400)
     try:
         row = record_receipt(
             db.session,
             definition(),
-            reference=str(body.get("reference") or ""),
-            notify_id=str(body.get("id") or ""),
+            reference=reference,
+            notify_id=notify_id,
             status=body["status"],
             now=now_utc(),
         )

@@ -1,29 +1,43 @@
-"""The outbox dispatcher: claim due messages safely (FOR UPDATE SKIP LOCKED on PostgreSQL), send
-them, record the outcome. A worker killed mid-batch loses nothing: a claim is a lease that
-expires, and a reclaimed message is first looked up by its reference so it is not sent twice."""
+"""The outbox dispatcher: claim due messages safely (FOR UPDATE SKIP LOCKED on PostgreSQL; one
+worker per SQLite database), send them, record the outcome.
+
+A claim is a short lease (LEASE) that the worker holding it renews while it lives (Heartbeat),
+so a worker killed with kill -9 holds its messages for at most LEASE; another worker (or the
+same one restarted) then claims them again and first looks each one up in Notify by its
+reference, so nothing is sent twice. A worker told to stop finishes the sends in flight and
+releases the rest at once."""
 
 import logging
 import random
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.domain.delivery import raise_if_unreachable
+from portal.domain.outbox import ONE_TIME_CODES
 from portal.models import OutboxMessage
-from portal.notify.budget import Budget
+from portal.notify.budget import WorkerStopping
 from portal.notify.senders import PermanentSendError, TemporarySendError
 from portal.workflow.definition import WorkflowDefinition
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=30)
+RENEW_EVERY = 10.0  # seconds: a lease is renewed twice before it could run out
 MAX_ATTEMPTS = 8
-# Codes are personal secrets: once sent, the outbox keeps no copy.
-REDACT_AFTER_SEND = {"verification_code"}
+
+
+@dataclass
+class WorkerState:
+    """Who holds a claim, and whether the worker has been told to stop."""
+
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    stopping: threading.Event = field(default_factory=threading.Event)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -32,83 +46,168 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 (not security)
 
 
-def claim(session: Session, now: datetime, limit: int, budget: Budget | None = None) -> list[int]:
-    """Claim up to `limit` due messages for this worker (and, with a budget, no more than the
-    shared rate limit allows right now) and commit the claim."""
+def claim(session: Session, now: datetime, limit: int, holder: str | None = None) -> list[int]:
+    """Claim up to `limit` due messages, one-time codes first, and commit the claim."""
     due = (
         select(OutboxMessage)
         .where(
             or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows = list(session.scalars(due))
-    if budget is not None:
-        budget.wait_seconds = 0.0
-    if budget is not None and rows:
-        rows = rows[: budget.take(session, len(rows), now)]
     for row in rows:
         row.status = "sending"
         row.attempts += 1
         row.next_attempt_at = now + LEASE
+        row.claimed_by = holder
     ids = [row.id for row in rows]
     session.commit()
     return ids
 
 
-def send_one(session: Session, definition: WorkflowDefinition, sender, row_id: int, now: datetime):
+def renew(engine: Engine, holder: str, now: datetime) -> int:
+    """Extend every lease this worker holds; returns how many."""
+    with engine.begin() as connection:
+        return connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == holder, OutboxMessage.status == "sending")
+            .values(next_attempt_at=now + LEASE)
+        ).rowcount
+
+
+def release(engine: Engine, holder: str, now: datetime) -> int:
+    """Give back every message this worker still holds, due at once. Attempts are kept, so
+    the next worker looks each one up before sending (its outcome may be unknown)."""
+    with engine.begin() as connection:
+        return connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == holder, OutboxMessage.status == "sending")
+            .values(status="pending", claimed_by=None, next_attempt_at=now)
+        ).rowcount
+
+
+class Heartbeat:
+    """Renews this worker's leases every RENEW_EVERY seconds on its own thread, so a send
+    that takes long (or a budget wait) never lets a lease run out under a live worker."""
+
+    def __init__(self, engine: Engine, state: WorkerState, now_fn, every: float = RENEW_EVERY):
+        self.engine, self.state, self.now_fn, self.every = engine, state, now_fn, every
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="outbox-heartbeat", daemon=True)
+
+    def start(self) -> "Heartbeat":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.done.wait(self.every):
+            try:
+                renew(self.engine, self.state.id, self.now_fn())
+            except Exception:
+                log.exception("could not renew the outbox leases")
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=5)
+
+
+def _give_back(row: OutboxMessage, now: datetime) -> None:
+    """The worker is stopping before this row's request was made: release it untouched."""
+    row.status, row.claimed_by, row.next_attempt_at = "pending", None, now
+    row.attempts -= 1
+
+
+def _failed_try(
+    session: Session, definition: WorkflowDefinition, row: OutboxMessage, error: str, now
+) -> None:
+    row.last_error = error
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        log.warning("outbox %s failed after %s attempts", row.id, row.attempts)
+        raise_if_unreachable(
+            session, definition, row, "message_failed", f"gave up after {row.attempts} tries"
+        )
+    else:
+        row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
+
+
+def send_one(
+    session: Session,
+    definition: WorkflowDefinition,
+    sender,
+    row_id: int,
+    now: datetime,
+    stopping: threading.Event | None = None,
+):
+    """Send one claimed message and record the outcome. Every exception counts as a try."""
     row = session.get(OutboxMessage, row_id)
+    if row is None or row.status != "sending":
+        session.rollback()
+        return
+    if stopping is not None and stopping.is_set():
+        _give_back(row, now)
+        session.commit()
+        return
     message = definition.messages[row.message_key]
     try:
-        notify_id = sender.find_sent(row) if row.attempts > 1 else None
+        # A retry may follow a send whose answer was lost: ask Notify first.
+        notify_id = sender.find_sent(row, message) if row.attempts > 1 else None
+        if notify_id is None and row.attempts > MAX_ATTEMPTS:
+            # Claimed again after a worker died during the last try: give up, do not resend.
+            raise TemporarySendError("no answer from the last try")
         notify_id = notify_id or sender.send(row, message)
+    except WorkerStopping:
+        session.rollback()
+        row = session.get(OutboxMessage, row_id)
+        _give_back(row, now)
     except PermanentSendError as exc:
         row.status, row.last_error = "failed", str(exc)
         # Notify's message names the problem, never the recipient; log the status code only.
         log.warning("outbox %s refused by Notify (%s)", row.id, str(exc).split(":")[0])
         raise_if_unreachable(session, definition, row, "message_failed", str(exc))
     except TemporarySendError as exc:
-        row.last_error = str(exc)
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
-            log.warning("outbox %s failed after %s attempts", row.id, row.attempts)
-            raise_if_unreachable(
-                session, definition, row, "message_failed", f"gave up after {row.attempts} tries"
-            )
-        else:
-            row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
+        _failed_try(session, definition, row, str(exc), now)
+    except Exception as exc:
+        # A non-JSON answer, a database error while capturing, a bug: still a try, so a
+        # message that always fails this way gives up after MAX_ATTEMPTS instead of looping.
+        log.exception("outbox %s: unexpected error while sending", row_id)
+        session.rollback()
+        row = session.get(OutboxMessage, row_id)
+        _failed_try(session, definition, row, f"unexpected error ({type(exc).__name__})", now)
     else:
         row.status, row.notify_id, row.sent_at, row.last_error = "sent", notify_id, now, None
-        if row.message_key in REDACT_AFTER_SEND:
+        if row.message_key in ONE_TIME_CODES:
             row.personalisation = {k: "(sent)" for k in row.personalisation}
+    row.claimed_by = None
     session.commit()
 
 
 class SenderPool:
-    """Sends a claimed batch on several threads so one worker can keep up with Notify's rate
+    """Sends claimed messages on several threads so one worker can keep up with Notify's rate
     limit despite each call's network round trip. Each thread has its own database session and
     Notify client (the client's HTTP session is not thread-safe)."""
 
     def __init__(self, engine: Engine, make_sender, threads: int):
-        self.engine, self.make_sender = engine, make_sender
+        self.engine, self.make_sender, self.threads = engine, make_sender, threads
         self.local = threading.local()
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="notify-send")
 
-    def _send(self, definition: WorkflowDefinition, row_id: int, now_fn) -> None:
+    def _send(self, definition, row_id: int, now_fn, stopping) -> None:
         if not hasattr(self.local, "session"):
             self.local.session = Session(self.engine)
             self.local.sender = self.make_sender(self.local.session)
         try:
-            send_one(self.local.session, definition, self.local.sender, row_id, now_fn())
+            send_one(self.local.session, definition, self.local.sender, row_id, now_fn(), stopping)
         except Exception:
             self.local.session.rollback()
-            log.exception("outbox %s: unexpected error while sending", row_id)
+            log.exception("outbox %s: could not record the outcome", row_id)
 
-    def send_all(self, definition: WorkflowDefinition, ids: list[int], now_fn) -> None:
-        list(self.executor.map(lambda row_id: self._send(definition, row_id, now_fn), ids))
+    def submit(self, definition, row_id: int, now_fn, stopping=None) -> Future:
+        return self.executor.submit(self._send, definition, row_id, now_fn, stopping)
 
     def close(self) -> None:
         self.executor.shutdown()
@@ -120,23 +219,39 @@ def dispatch(
     sender,
     now_fn,
     batch: int = 50,
-    budget: Budget | None = None,
-    sleep=time.sleep,
     pool: SenderPool | None = None,
+    state: WorkerState | None = None,
 ) -> int:
-    """Send every message due now, waiting on the shared budget when it runs dry; returns how
-    many sends were attempted. With a pool, each claimed batch is sent on its threads."""
+    """Send every message due now; returns how many were claimed. Stops claiming once the
+    worker is told to stop. With a pool, claims are topped up as sends finish, so the threads
+    never wait for a whole batch (and a one-time code queued now waits behind at most one
+    claim's worth)."""
+    holder = state.id if state else None
+    stopping = state.stopping if state else threading.Event()
+    if pool is not None:
+        return _dispatch_on_pool(session, definition, now_fn, pool, holder, stopping)
     attempted = 0
-    while True:
-        ids = claim(session, now_fn(), batch, budget)
+    while not stopping.is_set():
+        ids = claim(session, now_fn(), batch, holder)
         if not ids:
-            if budget is not None and budget.wait_seconds:
-                sleep(budget.wait_seconds)
-                continue
-            return attempted
-        if pool is not None:
-            pool.send_all(definition, ids, now_fn)
-        else:
-            for row_id in ids:
-                send_one(session, definition, sender, row_id, now_fn())
+            break
+        for row_id in ids:
+            send_one(session, definition, sender, row_id, now_fn(), stopping)
         attempted += len(ids)
+    return attempted
+
+
+def _dispatch_on_pool(session, definition, now_fn, pool, holder, stopping) -> int:
+    in_flight: set[Future] = set()
+    attempted, nothing_due = 0, False
+    while True:
+        if not nothing_due and not stopping.is_set() and len(in_flight) <= pool.threads:
+            ids = claim(session, now_fn(), 2 * pool.threads - len(in_flight), holder)
+            in_flight |= {pool.submit(definition, i, now_fn, stopping) for i in ids}
+            attempted += len(ids)
+            nothing_due = not ids
+            if ids:
+                continue
+        if not in_flight:
+            return attempted
+        _done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)

@@ -1,8 +1,12 @@
-"""Senders share one interface: send(row, message) -> Notify's notification id."""
+"""Senders share one interface: send(row, message) -> Notify's notification id, and
+find_sent(row, message) -> the id of a notification already sent for this row, if any."""
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from notifications_python_client.notifications import NotificationsAPIClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.models import CapturedMessage, OutboxMessage
@@ -37,8 +41,12 @@ class CaptureSender:
         self.session.flush()
         return f"captured-{captured.id}"
 
-    def find_sent(self, row: OutboxMessage) -> str | None:
-        return None
+    def find_sent(self, row: OutboxMessage, message: Message) -> str | None:
+        """Another worker (or this one, before it died) may have captured it already."""
+        captured = self.session.scalar(
+            select(CapturedMessage.id).where(CapturedMessage.outbox_id == row.id)
+        )
+        return f"captured-{captured}" if captured else None
 
 
 def _letter_personalisation(row: OutboxMessage) -> dict:
@@ -53,20 +61,22 @@ class NotifySender:
 
     client: NotificationsAPIClient
     template_ids: dict[str, str]
+    # Called before every request to Notify (sends and look-ups): waits on the shared budget.
+    before_request: Callable[[], None] = lambda: None
 
     @classmethod
-    def from_config(cls, api_key: str, base_url: str, template_ids: dict[str, str], timeout=30):
-        return cls(
-            NotificationsAPIClient(api_key, base_url=base_url, timeout=timeout), template_ids
-        )
+    def from_config(
+        cls, api_key: str, base_url: str, template_ids: dict[str, str], timeout=30, gate=None
+    ):
+        client = NotificationsAPIClient(api_key, base_url=base_url, timeout=timeout)
+        return cls(client, template_ids, gate or (lambda: None))
 
     def send(self, row: OutboxMessage, message: Message) -> str:
         from notifications_python_client.errors import HTTPError
 
-        template_id = self.template_ids.get(message.env_var(row.channel))
-        if not template_id:
-            raise PermanentSendError(f"no template id: set {message.env_var(row.channel)}")
-        reference = str(row.id)
+        template_id = self._template_id(row, message)
+        reference = row.reference
+        self.before_request()
         try:
             if row.channel == "email":
                 result = self.client.send_email_notification(
@@ -92,16 +102,47 @@ class NotifySender:
             raise _classify(exc) from exc
         return result["id"]
 
-    def find_sent(self, row: OutboxMessage) -> str | None:
-        """After an unknown outcome: did Notify already accept this row? (Its reference.)"""
+    def _template_id(self, row: OutboxMessage, message: Message) -> str:
+        template_id = self.template_ids.get(message.env_var(row.channel))
+        if not template_id:
+            raise PermanentSendError(f"no template id: set {message.env_var(row.channel)}")
+        return template_id
+
+    def find_sent(self, row: OutboxMessage, message: Message) -> str | None:
+        """After an unknown outcome: did Notify already accept this row? Only a notification
+        with this row's reference, recipient and template counts."""
         from notifications_python_client.errors import HTTPError
 
+        template_id = self._template_id(row, message)
+        self.before_request()
         try:
-            found = self.client.get_all_notifications(reference=str(row.id))
+            found = self.client.get_all_notifications(reference=row.reference)
         except HTTPError as exc:
             raise _classify(exc) from exc
-        notifications = found.get("notifications") or []
-        return notifications[0]["id"] if notifications else None
+        for notification in found.get("notifications") or []:
+            if (
+                notification.get("reference") == row.reference
+                and (notification.get("template") or {}).get("id") == template_id
+                and _same_recipient(row, notification)
+            ):
+                return notification["id"]
+        return None
+
+
+def _digits(phone: str | None) -> str:
+    """A UK mobile compared on its last 10 digits (07700 900123 = +44 7700 900123)."""
+    return re.sub(r"\D", "", phone or "")[-10:]
+
+
+def _same_recipient(row: OutboxMessage, notification: dict) -> bool:
+    if row.channel == "email":
+        return (notification.get("email_address") or "").lower() == row.recipient.lower()
+    if row.channel == "sms":
+        return bool(_digits(row.recipient)) and _digits(
+            notification.get("phone_number")
+        ) == _digits(row.recipient)
+    first_line = _letter_personalisation(row).get("address_line_1", "")
+    return (notification.get("line_1") or "").strip() == first_line.strip()
 
 
 def _classify(exc) -> Exception:

@@ -61,5 +61,20 @@ def test_a_claim_by_a_worker_that_died_is_picked_up_again(session, now):
     queue(session, definition(), "verification_code", [("sms", "07700900123")], {"code": "1"})
     session.commit()
     ids = claim(session, now, 10)
-    assert claim(session, now + timedelta(minutes=1), 10) == []  # leased
-    assert claim(session, now + timedelta(minutes=6), 10) == ids  # lease expired
+    assert claim(session, now + timedelta(seconds=20), 10) == []  # leased
+    assert claim(session, now + timedelta(seconds=31), 10) == ids  # lease expired
+
+
+def test_a_message_captured_by_a_worker_that_died_is_not_captured_again(session, now):
+    queue(session, definition(), "verification_code", [("sms", "07700900123")], {"code": "1"})
+    session.commit()
+    [row_id] = claim(session, now, 10)
+    row = session.get(OutboxMessage, row_id)
+    CaptureSender(session).send(row, definition().messages[row.message_key])
+    session.commit()  # captured, but the worker died before recording it
+    assert dispatch(
+        session, definition(), CaptureSender(session), lambda: now + timedelta(minutes=1)
+    )
+    row = session.get(OutboxMessage, row_id)
+    assert row.status == "sent" and row.attempts == 2
+    assert len(session.scalars(select(CapturedMessage)).all()) == 1

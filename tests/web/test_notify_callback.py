@@ -29,7 +29,7 @@ def receipts(make_app):
 def receipt(row, status):
     return {
         "id": row.notify_id,
-        "reference": str(row.id),
+        "reference": row.reference,
         "to": row.recipient,
         "status": status,
         "notification_type": row.channel,
@@ -92,3 +92,27 @@ def test_unknown_notifications_and_bad_bodies(receipts):
     assert client.post(URL, json=unknown, headers=auth).status_code == 404
     assert client.post(URL, data="not json", headers=auth).status_code == 400
     assert client.post(URL, json=["delivered"], headers=auth).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [10**40, "9" * 400, 2**63, "réf-é", "\u0000", ["a"], {"a": 1}, 1.5e308],
+)
+def test_an_out_of_range_or_non_ascii_reference_is_a_4xx(receipts, reference):
+    client, row = receipts
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    body = {**receipt(row, "delivered"), "reference": reference}
+    response = client.post(URL, json=body, headers=auth)
+    assert 400 <= response.status_code < 500
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, row.id).status == "sent"
+
+
+def test_a_receipt_for_a_reference_from_another_database_is_not_matched(receipts):
+    client, row = receipts
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    # What the old scheme would have sent: the row's id. It names no message here.
+    body = {**receipt(row, "delivered"), "reference": str(row.id), "id": "other"}
+    assert client.post(URL, json=body, headers=auth).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, row.id).status == "sent"
