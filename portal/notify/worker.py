@@ -38,6 +38,8 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
             gate.stop()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # From here on SIGTERM finishes the sends in flight; tests and supervisors can wait for it.
+    click.echo("worker: started")
     heartbeat = Heartbeat(db.engine, state, now_utc).start()
     last_sweep = 0.0
     try:

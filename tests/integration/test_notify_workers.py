@@ -216,6 +216,11 @@ def test_several_workers_in_capture_mode_capture_each_message_once(
     env = worker_env(database_url)  # no Notify API key: capture
     started = [workers(env) for _ in range(3)]
     wait_for(lambda: all(r.status == "sent" for r in outbox()), 60, every=0.5)
+
+    def settled():  # each either refused and exited, or started and handles SIGTERM
+        return all(w.proc.poll() is not None or "worker: started" in w.output() for w in started)
+
+    wait_for(settled, 60, every=0.2)
     for worker in started:
         worker.proc.send_signal(signal.SIGTERM)
     codes = [worker.wait(30) for worker in started]
