@@ -8,7 +8,6 @@ from sqlalchemy import text
 from portal import create_app
 from portal.extensions import db
 from tests.conftest import TEST_DATABASE_URL
-from tests.factories import make_request
 
 pytestmark = pytest.mark.skipif(
     bool(TEST_DATABASE_URL), reason="SQLite table rebuilds; PostgreSQL alters in place"
@@ -29,7 +28,19 @@ def test_upgrading_keeps_rows_that_refer_to_a_rebuilt_table(tmp_path):
                 " '2026-11-27 10:00:00')"
             )
         )
-        reference = make_request(db.session).reference
+        # Raw SQL: the models describe the newest schema, not revision 0003's.
+        reference = "DR-AAAA-BBBB"
+        db.session.execute(
+            text(
+                "INSERT INTO data_request (reference, submission_key, data_right,"
+                " subject_relation, channel, state, received_at, received_date, legacy_regime,"
+                " overdue, owner_team, answers, version, created_at)"
+                " VALUES (:ref, 'k1', 'access', 'self', 'online', 'triage',"
+                " '2026-11-25 10:00:00', '2026-11-25', 0, 0, 'dpo', '{}', 1,"
+                " '2026-11-25 10:00:00')"
+            ),
+            {"ref": reference},
+        )
         db.session.execute(text("UPDATE data_request SET assignee_id = 7"))
         db.session.commit()
         downgrade(revision="0003")
