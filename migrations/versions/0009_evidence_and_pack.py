@@ -1,14 +1,14 @@
 """Evidence sent from the tracking page, and the disclosure pack with its delivery window
 
 Revision ID: 0009_evidence_and_pack
-Revises: 0004
+Revises: 0007_notify_reliability
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_evidence_and_pack"
-down_revision = "0004"
+down_revision = "0007_notify_reliability"
 branch_labels = None
 depends_on = None
 
