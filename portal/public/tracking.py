@@ -180,7 +180,8 @@ def track_answer():
                 today=_today(),
                 working=working_calendar(),
             )
-            return redirect(url_for("public.track_status", answered=1))
+            sent = "answered" if waiting == evidence.QUESTION else "sent"
+            return redirect(url_for("public.track_status", **{sent: 1}))
         except DomainError as error:
             show_error(form, error)
     return _status_page(found, form)

@@ -107,7 +107,7 @@ def test_a_double_submission_is_stored_once(client_request, session):
     sign_in_as_requester(client_request, request)
     files = lambda: [(io.BytesIO(pdf_bytes("passport")), "passport.pdf")]  # noqa: E731
     response = send(client_request, files())
-    assert "answered=1" in response.location
+    assert "sent=1" in response.location
     send(client_request, files())  # the same page posted again (a double click)
     assert counts() == (1, 1)
     # Sending the same file again in a new submission is refused, with a field error.
