@@ -7,7 +7,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from portal.config import ROOT, check_notify_config, load_config
 from portal.content import category_keys
 from portal.extensions import csrf, db, limiter, login_manager, migrate
-from portal.security import init_security
+from portal.security import init_security, init_upload_limits
 from portal.workflow import load_workflow
 
 
@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    init_upload_limits(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

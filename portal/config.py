@@ -46,6 +46,12 @@ def _ints(name: str, value: str) -> tuple[int, ...]:
         raise ConfigError(f"{name} must be whole numbers, comma separated") from exc
 
 
+def _positive(name: str, value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return int(value)
+
+
 def load_config(env=None, instance: Path | None = None) -> dict:
     env = os.environ if env is None else env
     instance = instance or ROOT / "instance"
@@ -92,6 +98,10 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,  # a 10 MB upload plus the form around it
+        # Disclosure pack files are streamed here; evidence and journey uploads stay in the row.
+        "UPLOAD_STORAGE_DIR": env.get("UPLOAD_STORAGE_DIR") or str(instance / "uploads"),
+        "PACK_MAX_MB": _positive("PACK_MAX_MB", env.get("PACK_MAX_MB", "200")),
+        "DELIVERY_DAYS": _positive("DELIVERY_DAYS", env.get("DELIVERY_DAYS", "60")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

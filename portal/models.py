@@ -38,6 +38,16 @@ TASK_STATUSES = ("open", "data_found", "no_data")
 DELIVERY_STATUSES = ("delivered", "permanent-failure", "temporary-failure", "technical-failure")
 FAILED_STATUSES = ("failed", "permanent-failure", "temporary-failure", "technical-failure")
 ATTENTION_KINDS = ("message_failed", "contact_failed")
+UPLOAD_PURPOSES = (
+    "authority",
+    "supporting",
+    "response",
+    "evidence",
+    "pack",
+    "parental_responsibility",
+)
+EVIDENCE_KINDS = ("identity", "authority", "parental_responsibility", "answer")
+EVIDENCE_STATUSES = ("submitted", "accepted", "rejected")
 STAFF_ROLES = ("dpo", "caseworker", "admin")
 
 
@@ -87,6 +97,8 @@ class DataRequest(Base):
     clock_events: Mapped[list["ClockEvent"]] = relationship(order_by="ClockEvent.id")
     tasks: Mapped[list["ServiceTask"]] = relationship(order_by="ServiceTask.id")
     assignee: Mapped["StaffUser | None"] = relationship()
+    pack: Mapped["DisclosurePack | None"] = relationship(uselist=False)
+    evidence: Mapped[list["EvidenceSubmission"]] = relationship(order_by="EvidenceSubmission.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -139,9 +151,8 @@ class Draft(Base):
 class Upload(Base):
     __tablename__ = "upload"
     __table_args__ = (
-        CheckConstraint(
-            _in("purpose", ("authority", "supporting", "response")), name="ck_upload_purpose"
-        ),
+        CheckConstraint(_in("purpose", UPLOAD_PURPOSES), name="ck_upload_purpose"),
+        CheckConstraint("content IS NOT NULL OR storage_key IS NOT NULL", name="ck_upload_stored"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,10 +163,87 @@ class Upload(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Small files live in the row (part of the submission's transaction); disclosure pack files
+    # are streamed to the file store and named here by their key.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    storage_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
 
     request: Mapped[DataRequest | None] = relationship(back_populates="uploads")
+
+
+class EvidenceSubmission(Base):
+    """What a requester sent from the tracking page in one go: an answer and/or files. The
+    submission key makes a double click or a resubmitted page store it once."""
+
+    __tablename__ = "evidence_submission"
+    __table_args__ = (CheckConstraint(_in("kind", EVIDENCE_KINDS), name="ck_evidence_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    answer: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = _timestamp(default=now_utc)
+    # The calendar date in Europe/London: an accepted proof restarts the clock from it (R5).
+    received_date: Mapped[date] = mapped_column(Date)
+
+    files: Mapped[list["EvidenceFile"]] = relationship(
+        back_populates="submission", order_by="EvidenceFile.id"
+    )
+
+
+class EvidenceFile(Base):
+    """One file a requester sent, and staff's decision on it."""
+
+    __tablename__ = "evidence_file"
+    __table_args__ = (CheckConstraint(_in("status", EVIDENCE_STATUSES), name="ck_evidence_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("evidence_submission.id"), index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("upload.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = _timestamp()
+
+    submission: Mapped[EvidenceSubmission] = relationship(back_populates="files")
+    upload: Mapped[Upload] = relationship()
+
+
+class DisclosurePack(Base):
+    """The response to an access request: titled files, the disclosure checklist, who put it
+    together and who signed it off. Signed off, it is locked; a later change unlocks it and
+    sends the request back to review. Delivery is open for a period from `delivery_opened_on`."""
+
+    __tablename__ = "disclosure_pack"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), unique=True)
+    checklist: Mapped[dict | None] = mapped_column(JSON)
+    # Everyone who changed the pack (audit actor labels): none of them may sign it off.
+    assembled_by: Mapped[list] = mapped_column(JSON, default=list)
+    signed_off_by: Mapped[str | None] = mapped_column(String(100))
+    signed_off_at: Mapped[datetime | None] = _timestamp()
+    locked: Mapped[bool] = mapped_column(default=False)
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    delivery_opened_on: Mapped[date | None] = mapped_column(Date)
+
+    files: Mapped[list["PackFile"]] = relationship(
+        back_populates="pack", order_by="PackFile.id", cascade="all, delete-orphan"
+    )
+
+
+class PackFile(Base):
+    __tablename__ = "pack_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("disclosure_pack.id"), index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("upload.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+    pack: Mapped[DisclosurePack] = relationship(back_populates="files")
+    upload: Mapped[Upload] = relationship()
 
 
 class VerificationCode(Base):

@@ -47,3 +47,22 @@ def init_security(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             h["Cache-Control"] = "no-store"
         return response
+
+
+MB = 1024 * 1024
+
+
+def init_upload_limits(app: Flask) -> None:
+    """Most forms may post MAX_CONTENT_LENGTH (one 10MB file); the evidence form (ten files)
+    and the disclosure pack's file form (up to the pack's total) may post more. Registered
+    before CSRF protection, which reads the form first."""
+    limits = {
+        "public.track_answer": 10 * 10 * MB + MB,
+        "staff.pack_file_add": app.config["PACK_MAX_MB"] * MB + MB,
+    }
+
+    @app.before_request
+    def _upload_limit():
+        limit = limits.get(request.endpoint)
+        if limit:
+            request.max_content_length = limit

@@ -67,7 +67,23 @@ def item_params(form, field) -> list[dict]:
     ]
 
 
+FILE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPG image", "image/png": "PNG image"}
+
+
+def file_type(content_type: str) -> str:
+    return FILE_TYPES.get(content_type, content_type)
+
+
+def file_size(size: int) -> str:
+    """Sizes as GOV.UK writes them: 340KB, 2.4MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))}KB"
+    return f"{size / (1024 * 1024):.1f}MB"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(file_type)
+    app.add_template_global(file_size)
     app.add_template_global(item_params)
     app.add_template_global(audit_value)
     app.add_template_global(humanise)
@@ -84,5 +100,6 @@ def init_app(app: Flask) -> None:
             "council_phone": c["COUNCIL_PHONE"],
             "council_email": c["COUNCIL_EMAIL"],
             "council_address": c["COUNCIL_ADDRESS"],
+            "delivery_days": c["DELIVERY_DAYS"],
             "capturing_messages": not c["NOTIFY_API_KEY"] and not c["PRODUCTION"],
         }

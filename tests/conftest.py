@@ -73,9 +73,9 @@ def database_url(migrated_database, tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     def factory(**overrides):
-        return _app(database_url, **overrides)
+        return _app(database_url, **{"UPLOAD_STORAGE_DIR": str(tmp_path / "files"), **overrides})
 
     return factory
 

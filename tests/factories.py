@@ -43,3 +43,49 @@ def flag_attention(session, request, detail, kind="contact_failed") -> Attention
     session.add(item)
     session.commit()
     return item
+
+
+def pdf_bytes(tag: str = "") -> bytes:
+    """A small PDF; different tags give different files (and hashes)."""
+    return b"%PDF-1.4\n%" + tag.encode() + b"\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+NOTHING_TO_DECLARE = {"third_party_found": "no", "harm_records": "no", "exemptions": []}
+
+
+def to_disclosure_review(session, request, today):
+    """Route to housing, answer its search, and send the request for disclosure review."""
+    from portal.deadlines.calendar import now_utc
+    from portal.domain.actions import apply_action
+    from portal.domain.tasks import answer_task
+
+    wf = definition()
+    apply_action(session, wf, request, "route", DPO, today, W, {"services": ["housing"]})
+    answer_task(session, request.tasks[0], DPO, "data_found", "Case notes", now_utc())
+    apply_action(session, wf, request, "send_to_disclosure_review", DPO, today, W)
+    return request
+
+
+def build_pack(session, request, store, today, files=("Case notes",), actor=DPO):
+    """A disclosure pack with one PDF per title and a checklist with nothing to declare."""
+    import io
+
+    from portal.domain import pack
+
+    for title in files:
+        pack.add_pack_file(
+            session,
+            definition(),
+            request,
+            actor,
+            title=title,
+            stream=io.BytesIO(pdf_bytes(title)),
+            extension="pdf",
+            filename=f"{title}.pdf",
+            store=store,
+            max_total_bytes=200 * 1024 * 1024,
+            today=today,
+            working=W,
+        )
+    pack.save_checklist(session, definition(), request, actor, NOTHING_TO_DECLARE, today, W)
+    return request.pack

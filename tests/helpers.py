@@ -131,6 +131,11 @@ class Resident:
         ]
         if who in ("child", "represented"):
             pages.append(("requester", {"full_name": "Alex Taylor", "relationship": "Mother"}))
+        if who == "child":
+            pages += [
+                ("parental-responsibility", {"parental_responsibility": "yes"}),
+                ("parental-responsibility-proof", {}),
+            ]
         pages += {
             "access": [
                 ("access-what", {"what": "All my family support records"}),

@@ -10,6 +10,7 @@ from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.outbox import queue, requester_recipients
+from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
 from portal.models import AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
@@ -57,14 +58,17 @@ def apply_action(
 ) -> DataRequest:
     if expected_version is not None and request.version != expected_version:
         raise StaleRequest(STALE_MESSAGE)
-    before = deadline_of(request, definition, working, today)
-    facts = facts_for(request, today, before.first_month_due if before else None)
-    decision = decide(definition, facts, action, actor, today, fields)
-    if isinstance(decision, Refusal):
-        raise ActionRefused(decision.reason)
     try:
-        _apply(
-            session, definition, request, decision, actor, today, working, task_target_working_days
+        apply_in_transaction(
+            session,
+            definition,
+            request,
+            action,
+            actor,
+            today,
+            working,
+            fields,
+            task_target_working_days,
         )
         session.commit()
     except StaleDataError as exc:
@@ -75,6 +79,27 @@ def apply_action(
         session.rollback()
         raise
     return request
+
+
+def apply_in_transaction(
+    session: Session,
+    definition: WorkflowDefinition,
+    request: DataRequest,
+    action: str,
+    actor: Actor,
+    today: date,
+    working: WorkingCalendar,
+    fields: dict | None = None,
+    task_target_working_days: int = 5,
+) -> None:
+    """Decide and write one action without committing, for domain functions whose own change
+    and the workflow step must be one transaction (accepting proof, changing a signed pack)."""
+    before = deadline_of(request, definition, working, today)
+    facts = facts_for(request, today, before.first_month_due if before else None)
+    decision = decide(definition, facts, action, actor, today, fields)
+    if isinstance(decision, Refusal):
+        raise ActionRefused(decision.reason)
+    _apply(session, definition, request, decision, actor, today, working, task_target_working_days)
 
 
 def _apply(session, definition, request, decision, actor, today, working, target_days):
@@ -107,6 +132,8 @@ def _apply(session, definition, request, decision, actor, today, working, target
             )
     if "outcome" in decision.fields:
         request.outcome = decision.fields["outcome"]
+    if decision.pack:
+        PACK_EFFECTS[decision.pack](session, request, actor, today)
     session.add(
         AuditEvent(
             request_id=request.id,

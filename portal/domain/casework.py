@@ -1,8 +1,7 @@
 """Staff work on a request that is not a workflow transition: who may see it, assignment,
-internal notes, the identity check, the response file and attention items. Each function is
+internal notes, the identity check, staff downloads and attention items. Each function is
 one transaction with its audit entry; each checks the request's version when given one."""
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import exists, select
@@ -11,7 +10,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest
-from portal.domain.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_TYPES_TEXT
 from portal.models import Attention, AuditEvent, DataRequest, ServiceTask, StaffUser, Upload
 from portal.workflow import Actor
 
@@ -130,36 +128,17 @@ def record_identity_check(
     _commit(session)
 
 
-def add_response(
-    session: Session,
-    request: DataRequest,
-    actor: Actor,
-    filename: str,
-    content_type: str,
-    content: bytes,
-    expected_version: int | None = None,
-) -> Upload:
-    """The response for secure delivery to the requester (access requests)."""
-    if actor.role not in ("dpo", "caseworker"):
-        raise DomainError("Only the DPO or a caseworker can upload the response.")
-    if request.state not in ("disclosure_review", "response_ready"):
-        raise DomainError("The response can be uploaded once the request is in disclosure review.")
-    _check_version(request, expected_version)
-    if content_type not in UPLOAD_CONTENT_TYPES.values():
-        raise FieldError("response", f"The response must be a {UPLOAD_TYPES_TEXT}")
-    upload = Upload(
-        request_id=request.id,
-        purpose="response",
-        filename=filename,
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
+def record_staff_download(
+    session: Session, request: DataRequest, actor: Actor, upload: Upload
+) -> None:
+    _audit(
+        session,
+        request,
+        actor,
+        "file_downloaded",
+        {"file": upload.filename, "sha256": upload.sha256},
     )
-    session.add(upload)
-    _audit(session, request, actor, "response_uploaded", {"file": filename, "bytes": len(content)})
     _commit(session)
-    return upload
 
 
 def resolve_attention(

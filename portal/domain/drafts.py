@@ -50,7 +50,7 @@ def save_answers(
         row = Upload(
             draft_id=draft.id,
             purpose=purpose,
-            filename=_safe_filename(filename, extension),
+            filename=safe_filename(filename, extension),
             content_type=UPLOAD_CONTENT_TYPES[extension],
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
@@ -74,7 +74,7 @@ def _contact_changed(draft: Draft, data: dict) -> bool:
     return draft.verified_contact not in (data.get("email"), data.get("mobile"))
 
 
-def _safe_filename(name: str, extension: str) -> str:
+def safe_filename(name: str, extension: str) -> str:
     stem = "".join(c for c in (name or "").rsplit(".", 1)[0] if c.isalnum() or c in " -_")[:100]
     return f"{stem.strip() or 'upload'}.{extension}"
 

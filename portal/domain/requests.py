@@ -31,6 +31,9 @@ def facts_for(request: DataRequest, today: date, first_month_due=None) -> Reques
         tasks_open=sum(1 for t in request.tasks if t.status == "open"),
         routed_services=frozenset(t.service for t in request.tasks),
         response_uploaded=any(u.purpose == "response" for u in request.uploads),
+        pack_files=len(request.pack.files) if request.pack else 0,
+        pack_checklist_done=bool(request.pack and request.pack.checklist),
+        pack_signed_off=bool(request.pack and request.pack.locked),
     )
 
 
@@ -76,8 +79,9 @@ def _people(answers: dict) -> list[Person]:
 
 
 def _request_answers(answers: dict) -> dict:
-    """The right's own answers, and how a representative acts, kept as given."""
-    prefixes = (*(f"{right}-" for right in RIGHTS), "representative")
+    """The right's own answers, how a representative acts and whether a parent has parental
+    responsibility, kept as given."""
+    prefixes = (*(f"{right}-" for right in RIGHTS), "representative", "parental-responsibility")
     keep = {name: page for name, page in answers.items() if name.startswith(prefixes)}
     keep["who"] = read.who(answers)
     return keep

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.domain.verification import CodeResult, check_code, send_code
-from portal.models import AuditEvent, DataRequest, Draft, Upload
+from portal.models import AuditEvent, DataRequest, Draft
 from portal.workflow import WorkflowDefinition
 
 
@@ -80,23 +80,3 @@ def latest_question(session: Session, request: DataRequest) -> str | None:
         .limit(1)
     )
     return (detail or {}).get("question")
-
-
-def response_file(request: DataRequest) -> Upload | None:
-    if request.state != "completed":
-        return None
-    return next((u for u in request.uploads if u.purpose == "response"), None)
-
-
-def record_response_download(session: Session, request: DataRequest, upload: Upload) -> None:
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor="requester",
-            action="response_downloaded",
-            from_state=request.state,
-            to_state=request.state,
-            detail={"file": upload.filename},
-        )
-    )
-    session.commit()

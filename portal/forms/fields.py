@@ -209,6 +209,47 @@ def check_upload(storage, required: bool, thing: str = "a file"):
     return content, kind.extension
 
 
+def chosen_files(storages) -> list:
+    """The files actually chosen: a file input with nothing chosen still posts an empty part."""
+    return [s for s in storages or [] if s is not None and getattr(s, "filename", "")]
+
+
+def check_uploads(storages, max_files: int) -> list[tuple[bytes, str, str]]:
+    """Several files from one `multiple` input, each checked like `check_upload`. Returns
+    (bytes, extension, original name) for each, or raises ValidationError."""
+    chosen = chosen_files(storages)
+    if len(chosen) > max_files:
+        raise ValidationError(f"Select {max_files} files or fewer")
+    out = []
+    for storage in chosen:
+        try:
+            content, extension = check_upload(storage, required=True)
+        except ValidationError as exc:
+            raise ValidationError(f"{storage.filename[:100]}: {exc}") from exc
+        out.append((content, extension, storage.filename))
+    return out
+
+
+def check_streamed_upload(storage, max_bytes: int, thing: str = "a file") -> str:
+    """Check a large upload by its first bytes and its size without reading it into memory
+    (Werkzeug has already spooled it to a temporary file). Returns the extension."""
+    if storage is None or not getattr(storage, "filename", ""):
+        raise ValidationError(f"Select {thing}")
+    stream = storage.stream
+    head = stream.read(8192)
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size == 0:
+        raise ValidationError("The selected file is empty")
+    if size > max_bytes:
+        raise ValidationError(f"The selected file must be smaller than {max_bytes // 2**20}MB")
+    kind = filetype.guess(head)
+    if kind is None or kind.extension not in UPLOAD_CONTENT_TYPES:
+        raise ValidationError(f"The selected file must be a {UPLOAD_TYPES_TEXT}")
+    return kind.extension
+
+
 class _ChoiceMessage:
     """A value that is not one of the options (a tampered form) gets the same GOV.UK message as
     no answer, not WTForms' "Not a valid choice"."""

@@ -10,8 +10,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import BooleanField, FileField, SubmitField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, FileField, HiddenField, MultipleFileField, SubmitField
+from wtforms.validators import StopValidation, ValidationError
 
 from portal.content import choices
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
@@ -22,6 +22,7 @@ from portal.forms.fields import (
     Required,
     address_field,
     check_upload,
+    check_uploads,
     date_of_birth_field,
     email_field,
     full_name_field,
@@ -124,6 +125,34 @@ class AuthorityForm(UploadForm):
         widget=GovFileInput(),
         description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}: for example a "
         "signed letter of authority, a lasting power of attorney or a court order.",
+    )
+
+
+PR_DOCUMENTS = (
+    "your child's full birth certificate naming you, a parental responsibility agreement or "
+    "order, a child arrangements order, a special guardianship order or an adoption order"
+)
+
+
+class ParentalResponsibilityForm(QuestionForm):
+    parental_responsibility = GovRadioField(
+        "Do you have parental responsibility for your child?",
+        choices=[("yes", "Yes"), ("no", "No"), ("not_sure", "I'm not sure")],
+        validators=[Required("Select whether you have parental responsibility for your child")],
+        widget=GovRadioInput(),
+        description="A child's mother has it, and usually a father or second parent named on "
+        "the birth certificate. Others can have it through a court order or agreement. We "
+        f"will need to see proof, for example {PR_DOCUMENTS}.",
+    )
+
+
+class ParentalResponsibilityProofForm(UploadForm):
+    required = False
+    upload = FileField(
+        "Upload proof of parental responsibility (optional)",
+        widget=GovFileInput(),
+        description=f"For example {PR_DOCUMENTS}. A PDF, JPG or PNG smaller than 10MB. If you "
+        "do not upload it now, we will ask you for it and you can send it online later.",
     )
 
 
@@ -398,3 +427,27 @@ class AnswerQuestionForm(QuestionForm):
 
 class WithdrawForm(QuestionForm):
     submit = SubmitField("Withdraw my request", widget=GovSubmitInput())
+
+
+class EvidenceForm(QuestionForm):
+    """Proof or an answer sent from the tracking page. The hidden key makes a double click or a
+    resubmitted page store the files once."""
+
+    submission_key = HiddenField()
+    answer = long_text_field("Your answer", "Your answer", 5000, None)
+    files = MultipleFileField(
+        "Upload files",
+        widget=GovFileInput(multiple=True),
+        description="Up to 10 files. Each must be a PDF, JPG or PNG smaller than 10MB.",
+    )
+    submit = SubmitField("Send", widget=GovSubmitInput())
+    question = False  # an answer is needed, files optional; otherwise files are needed
+
+    def validate_answer(self, field):
+        if self.question and not (field.data or "").strip():
+            raise StopValidation("Enter your answer")
+
+    def validate_files(self, field):
+        self.checked_files = check_uploads(field.data, 10)
+        if not self.question and not self.checked_files:
+            raise StopValidation("Select the files to send")

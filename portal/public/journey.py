@@ -125,6 +125,19 @@ STEPS: list[Step] = [
         customise=_customise_requester,
     ),
     Step(
+        "parental-responsibility",
+        forms.ParentalResponsibilityForm,
+        lambda a: "Do you have parental responsibility for your child?",
+        _is("who", "child"),
+    ),
+    Step(
+        "parental-responsibility-proof",
+        forms.ParentalResponsibilityProofForm,
+        lambda a: "Upload proof of parental responsibility (optional)",
+        _is("who", "child"),
+        template="public/upload.html",
+    ),
+    Step(
         "access-what",
         forms.AccessWhatForm,
         lambda a: "What information do you want?",
@@ -194,7 +207,11 @@ STEPS: list[Step] = [
     ),
 ]
 BY_NAME = {s.name: s for s in STEPS}
-UPLOAD_PURPOSES = {"authority": "authority", "rectification-evidence": "supporting"}
+UPLOAD_PURPOSES = {
+    "authority": "authority",
+    "rectification-evidence": "supporting",
+    "parental-responsibility-proof": "parental_responsibility",
+}
 
 
 def build_form(step: Step, answers: dict, **form_kwargs):

@@ -1,19 +1,27 @@
 """The requester's side after sending: sign back in with reference + contact + code, see where
 the request is, answer our question, withdraw, and download the response."""
 
+import secrets
 from io import BytesIO
 
-from flask import abort, current_app, redirect, render_template, send_file, session, url_for
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_file,
+    session,
+    url_for,
+)
 
 from portal.deadlines.calendar import now_utc, received_date
-from portal.domain import DomainError
+from portal.domain import DomainError, evidence, pack
 from portal.domain.actions import apply_action
 from portal.domain.drafts import find_draft
+from portal.domain.filestore import FileStore
 from portal.domain.tracking import (
     confirm_tracking,
     latest_question,
-    record_response_download,
-    response_file,
     start_tracking,
     tracked_request,
 )
@@ -95,60 +103,88 @@ def track_code():
     )
 
 
+def _today():
+    return received_date(now_utc())
+
+
+def _evidence_form(waiting: str | None) -> forms.EvidenceForm:
+    form = forms.EvidenceForm()
+    form.question = waiting == evidence.QUESTION
+    if not form.submission_key.data:
+        form.submission_key.data = secrets.token_urlsafe(24)
+    if form.question:
+        form.answer.label.text = "Your answer"
+        form.files.label.text = "Upload files (optional)"
+    else:
+        form.answer.label.text = "Anything you want to tell us about the files (optional)"
+    return form
+
+
+def _status_page(found, form=None, status=200):
+    wf = definition()
+    waiting = evidence.waiting_for(wf, found)
+    today = _today()
+    return render_template(
+        "public/track_status.html",
+        title=f"Your request {found.reference}",
+        req=found,
+        state=wf.states[found.state],
+        right=RIGHT_LABELS[found.data_right],
+        waiting=waiting,
+        question=latest_question(db.session, found) if waiting == evidence.QUESTION else None,
+        proof_kind=evidence.KIND_LABELS[evidence.proof_asked(db.session, found)]
+        if waiting == evidence.PROOF
+        else None,
+        evidence_form=form or _evidence_form(waiting),
+        form=form,
+        submissions=found.evidence,
+        delivery=pack.delivery(found.pack, today, current_app.config["DELIVERY_DAYS"]),
+        pack_files=found.pack.files if found.pack else [],
+        can_withdraw=found.state in wf.transitions["withdraw"].from_states,
+    ), status
+
+
 @public.route("/track/request")
 def track_status():
     found = _tracked()
     if found is None:
         return redirect(url_for("public.track"))
-    state = definition().states[found.state]
-    return render_template(
-        "public/track_status.html",
-        title=f"Your request {found.reference}",
-        req=found,
-        state=state,
-        right=RIGHT_LABELS[found.data_right],
-        question=latest_question(db.session, found)
-        if found.state == "awaiting_clarification"
-        else None,
-        answer_form=forms.AnswerQuestionForm(),
-        response=response_file(found),
-        can_withdraw=found.state in definition().transitions["withdraw"].from_states,
-    )
+    return _status_page(found)
 
 
 @public.route("/track/request/answer", methods=["POST"])
+@limiter.limit("10 per minute; 60 per hour")
 def track_answer():
+    """Proof or an answer, with up to 10 files, from the tracking page."""
     found = _tracked()
     if found is None:
         return redirect(url_for("public.track"))
-    form = forms.AnswerQuestionForm()
+    waiting = evidence.waiting_for(definition(), found)
+    form = _evidence_form(waiting)
+    if waiting is None and not evidence.already_stored(db.session, form.submission_key.data):
+        # A page left open after we stopped waiting: nothing to store; show where things are.
+        return redirect(url_for("public.track_status"))
     if form.validate_on_submit():
+        key = form.submission_key.data or ""
+        if not (16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()):
+            key = secrets.token_urlsafe(24)
         try:
-            apply_action(
+            evidence.submit_evidence(
                 db.session,
                 definition(),
                 found,
-                "clarification_received",
-                REQUESTER,
-                received_date(now_utc()),
-                working_calendar(),
-                {"answer": form.answer.data},
+                submission_key=key,
+                answer=form.answer.data,
+                files=form.checked_files,
+                now=now_utc(),
+                today=_today(),
+                working=working_calendar(),
             )
-            return redirect(url_for("public.track_status", answered=1))
+            sent = "answered" if waiting == evidence.QUESTION else "sent"
+            return redirect(url_for("public.track_status", **{sent: 1}))
         except DomainError as error:
             show_error(form, error)
-    return render_template(
-        "public/track_status.html",
-        title=f"Your request {found.reference}",
-        req=found,
-        state=definition().states[found.state],
-        right=RIGHT_LABELS[found.data_right],
-        question=latest_question(db.session, found),
-        answer_form=form,
-        form=form,
-        response=None,
-        can_withdraw=False,
-    )
+    return _status_page(found, form)
 
 
 @public.route("/track/request/withdraw", methods=["GET", "POST"])
@@ -180,18 +216,27 @@ def track_withdraw():
     )
 
 
-@public.route("/track/request/response")
-def track_response():
+@public.route("/track/request/files/<int:file_id>")
+def track_file(file_id):
+    """One file of the response, while downloads are open. Another request's file, or a
+    closed window, is not found."""
     found = _tracked()
     if found is None:
         return redirect(url_for("public.track"))
-    upload = response_file(found)
-    if upload is None:
+    wanted = pack.file_for_download(found, file_id, _today(), current_app.config["DELIVERY_DAYS"])
+    if wanted is None:
         abort(404)
-    record_response_download(db.session, found, upload)
+    upload = wanted.upload
+    pack.record_download(db.session, found, wanted, now_utc())
+    source = (
+        FileStore(current_app.config["UPLOAD_STORAGE_DIR"]).path(upload.storage_key)
+        if upload.storage_key
+        else BytesIO(upload.content)
+    )
     return send_file(
-        BytesIO(upload.content),
+        source,
         mimetype=upload.content_type,
         as_attachment=True,
         download_name=upload.filename,
+        max_age=0,
     )

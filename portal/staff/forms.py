@@ -25,7 +25,7 @@ from portal.forms.fields import (
     GovRadioField,
     Required,
     address_field,
-    check_upload,
+    check_streamed_upload,
     date_of_birth_field,
     email_field,
     full_name_field,
@@ -99,6 +99,17 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
                 widget=GovCheckboxesInput(),
                 description=hint,
             )
+        elif name == "evidence_kind":
+            field = GovRadioField(
+                label,
+                choices=[
+                    ("identity", "Proof of identity"),
+                    ("authority", "Proof of authority to act for someone"),
+                    ("parental_responsibility", "Proof of parental responsibility"),
+                ],
+                validators=[Required("Select what proof is needed")],
+                widget=GovRadioInput(),
+            )
         elif name == "outcome":
             field = GovRadioField(
                 label,
@@ -121,7 +132,11 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
 # (label, hint) per action and field: what the requester will be told is said so.
 FIELD_LABELS = {
     "request_evidence": {
-        "reason": ("What proof is needed", "The requester is sent this text."),
+        "evidence_kind": ("What kind of proof is needed", None),
+        "reason": (
+            "What proof is needed",
+            "The requester is sent this text. They can send files on their tracking page.",
+        ),
     },
     "record_competence_decision": {
         "reason": (
@@ -211,12 +226,183 @@ class TaskForm(FlaskForm):
             raise StopValidation("Describe the data found")
 
 
-class ResponseForm(VersionedForm):
-    response = FileField("Response for the requester", widget=GovFileInput())
-    submit = SubmitField("Upload the response", widget=GovSubmitInput())
+class EvidenceReviewForm(VersionedForm):
+    decision = GovRadioField(
+        "Do you accept this file?",
+        choices=[("accept", "Accept"), ("reject", "Reject")],
+        validators=[Required("Select whether you accept or reject the file")],
+        widget=GovRadioInput(),
+    )
+    reason = long_text_field(
+        "Reason",
+        "The reason",
+        2000,
+        None,
+        "The requester is sent this. Needed when you reject the file.",
+    )
+    submit = SubmitField("Save the decision", widget=GovSubmitInput())
 
-    def validate_response(self, field):
-        self.checked = check_upload(field.data, required=True, thing="the response file")
+    def validate_reason(self, field):
+        if self.decision.data == "reject" and not (field.data or "").strip():
+            raise StopValidation("Enter the reason, which the requester will be sent")
+
+
+class PackFileForm(VersionedForm):
+    """One titled file for the disclosure pack. `max_bytes` is what is left of the pack's
+    total; the file is checked by its first bytes and size, never read into memory."""
+
+    title = text_field(
+        "Title",
+        "The title",
+        200,
+        required="Enter a title for the file",
+        hint="The requester sees this, for example “Case notes 2019 to 2021 (redacted)”.",
+    )
+    file = FileField("File", widget=GovFileInput(), description="A PDF, JPG or PNG.")
+    submit = SubmitField("Add the file", widget=GovSubmitInput())
+    max_bytes = 0
+
+    def validate_file(self, field):
+        self.extension = check_streamed_upload(field.data, self.max_bytes, "a file")
+
+
+class PackChangeForm(VersionedForm):
+    submit = SubmitField("Remove the file", widget=GovSubmitInput())
+
+
+class ReopenDeliveryForm(VersionedForm):
+    submit = SubmitField("Open downloads again", widget=GovSubmitInput())
+
+
+EXEMPTION_ROWS = 5
+
+
+class OptionalRadioField(GovRadioField):
+    """Radios that may be left unanswered (another answer decides whether they are needed)."""
+
+    def pre_validate(self, form):
+        if self.data:
+            super().pre_validate(form)
+
+
+class ChecklistForm(VersionedForm):
+    third_party_found = GovRadioField(
+        "Did you find information about other people (third parties)?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[Required("Select whether you found third-party information")],
+        widget=GovRadioInput(),
+    )
+    third_party_handling = GovCheckboxesField(
+        "How was it handled?",
+        choices=[
+            ("consent", "The third party consented"),
+            ("redacted", "Redacted"),
+            ("reasonable", "Reasonable to disclose without consent"),
+        ],
+        widget=GovCheckboxesInput(),
+        description="Select all that apply.",
+    )
+    third_party_note = long_text_field(
+        "What third-party information you found and why it was handled this way",
+        "This",
+        2000,
+        None,
+    )
+    harm_records = GovRadioField(
+        "Does the pack include social work or health records?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[Required("Select whether the pack has social work or health records")],
+        widget=GovRadioInput(),
+    )
+    harm_outcome = OptionalRadioField(
+        "Result of the serious harm test",
+        choices=[
+            ("no_serious_harm", "Disclosure is not likely to cause serious harm"),
+            ("withheld", "Serious harm is likely: that information is withheld"),
+        ],
+        widget=GovRadioInput(),
+    )
+    harm_practitioner = text_field(
+        "Practitioner who applied the serious harm test",
+        "This",
+        200,
+        hint="Their name and role, for example “Jo Smith, senior social worker”.",
+    )
+    submit = SubmitField("Save the checklist", widget=GovSubmitInput())
+
+    def validate_third_party_handling(self, field):
+        if self.third_party_found.data == "yes" and not field.data:
+            raise StopValidation("Select how third-party information was handled")
+
+    def validate_third_party_note(self, field):
+        if self.third_party_found.data == "yes" and not (field.data or "").strip():
+            raise StopValidation("Say what third-party information you found")
+
+    def validate_harm_outcome(self, field):
+        if self.harm_records.data == "yes" and not field.data:
+            raise StopValidation("Select the result of the serious harm test")
+
+    def validate_harm_practitioner(self, field):
+        if self.harm_records.data == "yes" and not (field.data or "").strip():
+            raise StopValidation("Enter the name and role of the practitioner who applied it")
+
+    def exemption_rows(self):
+        return [
+            (
+                self[f"exemption_{i}_schedule"],
+                self[f"exemption_{i}_paragraph"],
+                self[f"exemption_{i}_covers"],
+            )
+            for i in range(1, EXEMPTION_ROWS + 1)
+        ]
+
+    def checklist_data(self) -> dict:
+        return {
+            "third_party_found": self.third_party_found.data,
+            "third_party_handling": self.third_party_handling.data or [],
+            "third_party_note": self.third_party_note.data,
+            "harm_records": self.harm_records.data,
+            "harm_outcome": self.harm_outcome.data,
+            "harm_practitioner": self.harm_practitioner.data,
+            "exemptions": [
+                {"schedule": s.data, "paragraph": p.data, "covers": c.data}
+                for s, p, c in self.exemption_rows()
+            ],
+        }
+
+
+def checklist_form_data(saved: dict) -> dict:
+    """A saved checklist as the form's field values."""
+    data = {k: v for k, v in saved.items() if k != "exemptions"}
+    for i, row in enumerate(saved.get("exemptions") or [], start=1):
+        for part in ("schedule", "paragraph", "covers"):
+            data[f"exemption_{i}_{part}"] = row.get(part, "")
+    return data
+
+
+for _i in range(1, EXEMPTION_ROWS + 1):
+    setattr(
+        ChecklistForm,
+        f"exemption_{_i}_schedule",
+        SelectField(
+            f"Exemption {_i}: schedule",
+            choices=[("", "None"), ("2", "Schedule 2"), ("3", "Schedule 3"), ("4", "Schedule 4")],
+            widget=GovSelect(),
+            validate_choice=False,
+        ),
+    )
+    setattr(
+        ChecklistForm,
+        f"exemption_{_i}_paragraph",
+        text_field(
+            f"Exemption {_i}: paragraph", "The paragraph", 20, hint="For example 16 or 5(3)."
+        ),
+    )
+    setattr(
+        ChecklistForm,
+        f"exemption_{_i}_covers",
+        text_field(f"Exemption {_i}: what it was applied to", "This", 500),
+    )
 
 
 class ResolveForm(FlaskForm):

@@ -1,6 +1,8 @@
 """The DPO's and caseworkers' pages: the queue, a request, and the actions on it. Thin: parse
 the form, call one domain function, render or redirect."""
 
+from io import BytesIO
+
 from flask import (
     abort,
     current_app,
@@ -15,31 +17,43 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal.deadlines import long_date
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError
+from portal.domain import pack as pack_rules
 from portal.domain.actions import apply_action
 from portal.domain.casework import (
     add_note,
-    add_response,
     assign,
     record_identity_check,
+    record_staff_download,
     resolve_attention,
 )
 from portal.domain.clock import deadline_of
+from portal.domain.evidence import KIND_LABELS, review_evidence
+from portal.domain.filestore import FileStore
 from portal.domain.offline import log_offline_request
 from portal.domain.queue import FLAGS, search_queue
 from portal.domain.requests import facts_for
 from portal.domain.tasks import answer_task
-from portal.domain.uploads import UPLOAD_CONTENT_TYPES
 from portal.extensions import db
 from portal.forms.errors import show_error
-from portal.models import Attention, AuditEvent, OutboxMessage, ServiceTask, StaffUser, Upload
+from portal.models import (
+    Attention,
+    AuditEvent,
+    EvidenceFile,
+    OutboxMessage,
+    ServiceTask,
+    StaffUser,
+    Upload,
+)
 from portal.public.summary import stored_answer_rows
 from portal.rights import RIGHT_LABELS
 from portal.runtime import definition, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
 from portal.staff.staff_blueprint import staff
+from portal.template_helpers import file_size
 from portal.workflow import allowed_actions
 
 
@@ -156,8 +170,9 @@ def request_page(reference):
         right_label=RIGHT_LABELS[found.data_right],
         note_form=forms.NoteForm(),
         can_assign=actor().role == "dpo",
-        can_upload_response=found.data_right == "access"
-        and found.state in ("disclosure_review", "response_ready"),
+        has_pack=found.data_right == "access"
+        and (found.pack is not None or pack_rules.can_change(wf, found)),
+        evidence_labels=KIND_LABELS,
         staff_page=True,
     )
 
@@ -323,39 +338,6 @@ def task(reference, service):
     )
 
 
-@staff.route("/requests/<reference>/response", methods=["GET", "POST"])
-@staff_required(*REQUEST_ROLES)
-def response_upload(reference):
-    found = visible_request_or_404(reference)
-    form = forms.ResponseForm()
-    if request.method == "GET":
-        form.version.data = found.version
-    if form.validate_on_submit():
-        content, extension = form.checked
-        try:
-            add_response(
-                db.session,
-                found,
-                actor(),
-                f"response-{found.reference}.{extension}",
-                UPLOAD_CONTENT_TYPES[extension],
-                content,
-                _version(form),
-            )
-            return redirect(url_for("staff.request_page", reference=reference))
-        except DomainError as error:
-            show_error(form, error)
-    return render_template(
-        "staff/simple_form.html",
-        title="Upload the response",
-        form=form,
-        req=found,
-        enctype="multipart/form-data",
-        back_url=url_for("staff.request_page", reference=reference),
-        staff_page=True,
-    )
-
-
 @staff.route("/requests/<reference>/files/<int:upload_id>")
 @staff_required(*REQUEST_ROLES)
 def download(reference, upload_id):
@@ -363,25 +345,235 @@ def download(reference, upload_id):
     upload = db.session.get(Upload, upload_id)
     if upload is None or upload.request_id != found.id:
         abort(404)
-    db.session.add(
-        AuditEvent(
-            request_id=found.id,
-            actor=actor().label,
-            action="file_downloaded",
-            from_state=found.state,
-            to_state=found.state,
-            detail={"file": upload.filename},
-        )
+    record_staff_download(db.session, found, actor(), upload)
+    source = (
+        _file_store().path(upload.storage_key) if upload.storage_key else BytesIO(upload.content)
     )
-    db.session.commit()
-    from io import BytesIO
-
     return send_file(
-        BytesIO(upload.content),
+        source,
         mimetype=upload.content_type,
         as_attachment=True,
         download_name=upload.filename,
+        max_age=0,
     )
+
+
+def _file_store() -> FileStore:
+    return FileStore(current_app.config["UPLOAD_STORAGE_DIR"])
+
+
+@staff.route("/requests/<reference>/evidence/<int:file_id>", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def evidence_review(reference, file_id):
+    found = visible_request_or_404(reference)
+    item = db.session.get(EvidenceFile, file_id)
+    if item is None or item.submission.request_id != found.id:
+        abort(404)
+    form = forms.EvidenceReviewForm()
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        try:
+            review_evidence(
+                db.session,
+                definition(),
+                found,
+                item.id,
+                actor(),
+                form.decision.data,
+                form.reason.data,
+                _today(),
+                working_calendar(),
+                _version(form),
+            )
+            return redirect(url_for("staff.request_page", reference=reference, _anchor="evidence"))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/simple_form.html",
+        title=f"Check {item.upload.filename}",
+        intro=f"Sent on {long_date(item.submission.received_date)} as "
+        f"{KIND_LABELS[item.submission.kind]}. Download it from the request page to check it.",
+        form=form,
+        req=found,
+        back_url=url_for("staff.request_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/pack")
+@staff_required(*REQUEST_ROLES)
+def pack_page(reference):
+    found = visible_request_or_404(reference)
+    if found.data_right != "access":
+        abort(404)
+    wf = definition()
+    allowed = _allowed(found)
+    days = current_app.config["DELIVERY_DAYS"]
+    staff_names = {f"{u.role}:{u.id}": u.full_name for u in db.session.scalars(select(StaffUser))}
+    return render_template(
+        "staff/pack.html",
+        title=f"Disclosure pack for {found.reference}",
+        req=found,
+        pack=found.pack,
+        can_change=pack_rules.can_change(wf, found),
+        sign_off=next((t for t in allowed if t.pack == "sign_off"), None),
+        delivery=pack_rules.delivery(found.pack, _today(), days),
+        downloads=pack_rules.download_log(db.session, found),
+        reopen_form=forms.ReopenDeliveryForm(version=found.version),
+        remove_form=forms.PackChangeForm(version=found.version),
+        max_mb=current_app.config["PACK_MAX_MB"],
+        staff_names=staff_names,
+        harm_outcomes=pack_rules.HARM_OUTCOMES,
+        handling=pack_rules.THIRD_PARTY_HANDLING,
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/pack/files", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def pack_file_add(reference):
+    found = visible_request_or_404(reference)
+    if found.data_right != "access":
+        abort(404)
+    limit = current_app.config["PACK_MAX_MB"] * 1024 * 1024
+    used = sum(f.upload.size for f in found.pack.files) if found.pack else 0
+    form = forms.PackFileForm()
+    form.max_bytes = limit - used
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        try:
+            pack_rules.add_pack_file(
+                db.session,
+                definition(),
+                found,
+                actor(),
+                title=form.title.data,
+                stream=form.file.data.stream,
+                extension=form.extension,
+                filename=form.file.data.filename,
+                store=_file_store(),
+                max_total_bytes=limit,
+                today=_today(),
+                working=working_calendar(),
+                expected_version=_version(form),
+            )
+            return redirect(url_for("staff.pack_page", reference=reference))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/simple_form.html",
+        title="Add a file to the disclosure pack",
+        intro=f"The pack can hold {current_app.config['PACK_MAX_MB']}MB in total; "
+        f"{file_size(max(limit - used, 0))} is left.",
+        form=form,
+        req=found,
+        enctype="multipart/form-data",
+        back_url=url_for("staff.pack_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/pack/files/<int:file_id>/remove", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def pack_file_remove(reference, file_id):
+    found = visible_request_or_404(reference)
+    wanted = next((f for f in found.pack.files if f.id == file_id), None) if found.pack else None
+    if wanted is None:
+        abort(404)
+    form = forms.PackChangeForm()
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        try:
+            pack_rules.remove_pack_file(
+                db.session,
+                definition(),
+                found,
+                actor(),
+                file_id,
+                _file_store(),
+                _today(),
+                working_calendar(),
+                _version(form),
+            )
+            return redirect(url_for("staff.pack_page", reference=reference))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/simple_form.html",
+        title=f"Remove “{wanted.title}” from the pack?",
+        intro="A signed-off pack goes back to disclosure review when it changes.",
+        form=form,
+        req=found,
+        back_url=url_for("staff.pack_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/pack/checklist", methods=["GET", "POST"])
+@staff_required(*REQUEST_ROLES)
+def pack_checklist(reference):
+    found = visible_request_or_404(reference)
+    if found.data_right != "access":
+        abort(404)
+    saved = (found.pack.checklist if found.pack else None) or {}
+    initial = forms.checklist_form_data(saved) if request.method == "GET" else None
+    form = forms.ChecklistForm(data=initial)
+    if request.method == "GET":
+        form.version.data = found.version
+    if form.validate_on_submit():
+        try:
+            pack_rules.save_checklist(
+                db.session,
+                definition(),
+                found,
+                actor(),
+                form.checklist_data(),
+                _today(),
+                working_calendar(),
+                _version(form),
+            )
+            return redirect(url_for("staff.pack_page", reference=reference))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/checklist.html",
+        title="Disclosure checklist",
+        form=form,
+        req=found,
+        back_url=url_for("staff.pack_page", reference=reference),
+        staff_page=True,
+    )
+
+
+@staff.route("/requests/<reference>/pack/delivery", methods=["POST"])
+@staff_required(*REQUEST_ROLES)
+def pack_reopen_delivery(reference):
+    found = visible_request_or_404(reference)
+    form = forms.ReopenDeliveryForm()
+    if form.validate_on_submit():
+        try:
+            pack_rules.reopen_delivery(
+                db.session,
+                found,
+                actor(),
+                _today(),
+                current_app.config["DELIVERY_DAYS"],
+                _version(form),
+            )
+        except DomainError as error:
+            show_error(form, error)
+            return render_template(
+                "staff/simple_form.html",
+                title="Open downloads again",
+                form=form,
+                req=found,
+                back_url=url_for("staff.pack_page", reference=reference),
+                staff_page=True,
+            )
+    return redirect(url_for("staff.pack_page", reference=reference))
 
 
 @staff.route("/requests/<reference>/attention/<int:item_id>", methods=["GET", "POST"])

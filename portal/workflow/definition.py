@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 CLOCK_STATES = ("running", "paused", "waiting", "stopped")
 CLOCK_EFFECTS = ("start", "restart", "pause", "resume", "extend", "stop")
 CHANNELS = ("email", "sms", "letter")
+# What a transition does to an access request's disclosure pack: sign it off (four eyes, hashes
+# into the audit trail, locked), deliver it (the download window opens) or reopen it for review.
+PACK_EFFECTS = ("sign_off", "deliver", "reopen")
 AUDIENCES = ("requester", "staff")
 PLACEHOLDER = re.compile(r"\(\(([a-z_0-9]+)\)\)")
 
@@ -37,6 +40,7 @@ class Transition:
     clock: str | None = None
     messages: tuple[str, ...] = ()
     creates_tasks: bool = False
+    pack: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class Decision:
     clock: str | None
     messages: tuple[str, ...]
     creates_tasks: bool = False
+    pack: str | None = None
     fields: dict = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -93,6 +94,7 @@ def decide(
         clock=transition.clock,
         messages=transition.messages,
         creates_tasks=transition.creates_tasks,
+        pack=transition.pack,
         fields=fields,
     )
 

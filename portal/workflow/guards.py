@@ -22,6 +22,9 @@ class RequestFacts:
     tasks_open: int = 0
     routed_services: frozenset[str] = frozenset()
     response_uploaded: bool = False
+    pack_files: int = 0
+    pack_checklist_done: bool = False
+    pack_signed_off: bool = False
 
 
 def _child_12_or_over(facts: RequestFacts, today: date):
@@ -58,8 +61,16 @@ def _is_extended(facts, today):
 
 
 def _access_response_uploaded(facts, today):
-    if facts.right == "access" and not facts.response_uploaded:
-        return "Upload the response for the requester first."
+    if facts.right == "access" and not facts.pack_signed_off:
+        return "The disclosure pack must be signed off first."
+    return None
+
+
+def _pack_ready(facts, today):
+    if facts.pack_files == 0:
+        return "Add at least one file to the disclosure pack."
+    if not facts.pack_checklist_done:
+        return "Complete the disclosure checklist."
     return None
 
 
@@ -79,5 +90,6 @@ GUARDS: dict[str, Callable[[RequestFacts, date], str | None]] = {
     "not_extended": _not_extended,
     "is_extended": _is_extended,
     "access_response_uploaded": _access_response_uploaded,
+    "pack_ready": _pack_ready,
     "all_tasks_answered": _all_tasks_answered,
 }

@@ -10,6 +10,7 @@ from portal.workflow.definition import (
     CHANNELS,
     CLOCK_EFFECTS,
     CLOCK_STATES,
+    PACK_EFFECTS,
     PLACEHOLDER,
     Message,
     Routing,
@@ -195,7 +196,10 @@ def _load_request(data, messages, problems):
             clock=raw.get("clock"),
             messages=tuple(raw.get("messages") or ()),
             creates_tasks=bool(raw.get("creates_tasks")),
+            pack=raw.get("pack"),
         )
+        if t.pack is not None and t.pack not in PACK_EFFECTS:
+            problems.add(file, f"{where}.pack", f"unknown pack effect {t.pack!r}")
         if not t.from_states:
             problems.add(file, f"{where}.from", "no from-states")
         for s in t.from_states:

@@ -75,6 +75,7 @@ def live_server(tmp_path_factory, chromium):
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "UPLOAD_STORAGE_DIR": str(database.parent / "files"),
             "NOTIFY_API_KEY": None,
             # Journeys post many forms quickly; limits are tested in the web suite.
             "RATELIMIT_ENABLED": False,

@@ -30,6 +30,10 @@ def answers(right="access", who="me", born=None, email="sam@example.com", upload
         "address": {"address": "1 Judd Street\nLondon", "postcode": "WC1H 9JE"},
         "numbers": {},
         "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
+        "parental-responsibility": {"parental_responsibility": "yes"},
+        "parental-responsibility-proof": {
+            "upload": ("birth-certificate.pdf", PDF, "application/pdf")
+        },
         "access-what": {"what": "All my family support records"},
         "access-period": {"period": "All of it"},
         "access-parts": {"parts": ["reports_assessments", "housing"]},

@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
+from portal.domain.evidence import review_evidence
+from portal.domain.filestore import FileStore
 from portal.extensions import db
-from portal.models import DataRequest
+from portal.models import AuditEvent, DataRequest
 from portal.runtime import definition, working_calendar
 from portal.workflow import Actor
-from tests.browser.resident import answers, make_request, read_code
+from tests.browser.resident import PDF, answers, make_request, read_code
 from tests.browser.support import check, fill, submit
+from tests.factories import build_pack, pdf_bytes, to_disclosure_review
 
 
 def years_ago(years: int) -> date:
@@ -122,3 +125,85 @@ def test_information_pages(page, live_server):
     ]:
         page.goto(path)
         check(page, name)
+
+
+def test_sending_proof_and_downloading_the_response(page, live_server, javascript):
+    """The requester sends proof from the tracking page; once staff accept it and the response
+    is signed off and sent, they see each file with its type and size and download it."""
+    mode = "js" if javascript else "nojs"
+    email = f"proof-{mode}@example.com"
+    reference = make_request(page, live_server, answers("access", email=email), email)
+    today = received_date(now_utc())
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        apply_action(
+            db.session,
+            definition(),
+            found,
+            "request_evidence",
+            Actor("dpo", id=None),
+            today,
+            working_calendar(),
+            {"evidence_kind": "identity", "reason": "A photo of your passport."},
+        )
+        db.session.remove()
+
+    page.goto("/track")
+    fill(page, {"reference": reference, "contact": email})
+    submit(page)
+    page.fill("#code", read_code(page, live_server, email))
+    submit(page)
+    check(page, "track-status-proof")
+    assert "We need proof of identity" in page.inner_text("main")
+    submit(page)
+    check(page, "track-status-proof-error")
+    assert page.locator(".govuk-error-summary").count() == 1
+    page.set_input_files(
+        "#files",
+        files=[
+            {"name": "passport.pdf", "mimeType": "application/pdf", "buffer": PDF + b"%passport"},
+            {"name": "selfie.pdf", "mimeType": "application/pdf", "buffer": PDF + b"%selfie"},
+        ],
+    )
+    submit(page)
+    check(page, "track-status-proof-sent")
+    assert "We have your files" in page.inner_text("main")
+    assert "Not checked yet" in page.inner_text("main")
+
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        dpo = Actor("dpo", id=None)
+        for item in [f for s in found.evidence for f in s.files]:
+            review_evidence(
+                db.session, definition(), found, item.id, dpo, "accept", "", today,
+                working_calendar(),
+            )  # fmt: skip
+        to_disclosure_review(db.session, found, today)
+        build_pack(
+            db.session,
+            found,
+            FileStore(live_server.app.config["UPLOAD_STORAGE_DIR"]),
+            today,
+            files=("Case notes (redacted)",),
+        )
+        signer = Actor("caseworker", frozenset({"housing"}), 5)
+        for action, actor in (("sign_off_disclosure", signer), ("complete", dpo)):
+            apply_action(db.session, definition(), found, action, actor, today, working_calendar())
+        db.session.remove()
+
+    page.goto("/track/request")
+    check(page, "track-status-response")
+    row = page.locator("table", has_text="Case notes (redacted)").locator("tbody tr").first
+    assert "PDF" in row.inner_text() and "KB" in row.inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Case notes (redacted)").click()
+    assert download.value.path().read_bytes() == pdf_bytes("Case notes (redacted)")
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        logged = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.request_id == found.id, AuditEvent.action == "response_downloaded"
+            )
+        ).all()
+        assert len(logged) == 1 and logged[0].detail["file"] == "Case notes (redacted)"
+        db.session.remove()

@@ -228,8 +228,9 @@ def test_every_other_staff_page(page, live_server, javascript):
         (f"/staff/requests/{working}/actions/ask_clarification", "staff-action-clarify"),
         (f"/staff/requests/{working}/actions/refuse", "staff-action-refuse"),
         (f"/staff/requests/{reviewing}", "staff-request-in-review"),
-        (f"/staff/requests/{reviewing}/actions/sign_off_disclosure", "staff-action-sign-off"),
-        (f"/staff/requests/{reviewing}/response", "staff-response-upload"),
+        (f"/staff/requests/{reviewing}/pack", "staff-pack"),
+        (f"/staff/requests/{reviewing}/pack/files", "staff-pack-file"),
+        (f"/staff/requests/{reviewing}/pack/checklist", "staff-pack-checklist"),
         (f"/staff/requests/{reviewing}/attention/{item_id}", "staff-attention"),
         ("/staff/services", "staff-services-dpo"),
         ("/staff/password", "staff-change-own-password"),
@@ -238,7 +239,7 @@ def test_every_other_staff_page(page, live_server, javascript):
         assert page.locator("h1").count() == 1, path
         check(page, name)
         submit_button = page.locator("main form .govuk-button:not([type=button])")
-        if name.startswith(("staff-action", "staff-task", "staff-identity", "staff-response")):
+        if name.startswith(("staff-action", "staff-task", "staff-identity", "staff-pack-")):
             submit_button.first.click()
             page.wait_for_load_state("load")
             assert page.locator(".govuk-error-summary").count() == 1, path

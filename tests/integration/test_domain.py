@@ -161,7 +161,7 @@ def test_stale_version_is_refused(session):
         DPO,
         date(2026, 11, 26),
         W,
-        {"reason": "Photo ID"},
+        {"evidence_kind": "identity", "reason": "Photo ID"},
         expected_version=version,
     )
     with pytest.raises(StaleRequest):
@@ -188,7 +188,7 @@ def test_evidence_restarts_the_clock(session):
         DPO,
         date(2026, 11, 26),
         W,
-        {"reason": "Photo ID"},
+        {"evidence_kind": "identity", "reason": "Photo ID"},
     )
     assert request.due_date is None  # waiting: the clock has not started
     apply_action(

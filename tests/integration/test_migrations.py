@@ -4,6 +4,7 @@
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
 from portal.extensions import db
@@ -29,7 +30,19 @@ def test_upgrading_keeps_rows_that_refer_to_a_rebuilt_table(tmp_path):
                 " '2026-11-27 10:00:00')"
             )
         )
-        reference = make_request(db.session).reference
+        # Raw SQL: the models describe the newest schema, not revision 0003's.
+        reference = "DR-AAAA-BBBB"
+        db.session.execute(
+            text(
+                "INSERT INTO data_request (reference, submission_key, data_right,"
+                " subject_relation, channel, state, received_at, received_date, legacy_regime,"
+                " overdue, owner_team, answers, version, created_at)"
+                " VALUES (:ref, 'k1', 'access', 'self', 'online', 'triage',"
+                " '2026-11-25 10:00:00', '2026-11-25', 0, 0, 'dpo', '{}', 1,"
+                " '2026-11-25 10:00:00')"
+            ),
+            {"ref": reference},
+        )
         db.session.execute(text("UPDATE data_request SET assignee_id = 7"))
         db.session.commit()
         downgrade(revision="0003")
@@ -47,5 +60,41 @@ def test_upgrading_keeps_rows_that_refer_to_a_rebuilt_table(tmp_path):
 
         downgrade(revision="0003")
         assert db.session.execute(text("SELECT count(*) FROM staff_user")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_evidence_and_pack_migration_goes_down_and_up_with_data(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pack.db'}"})
+    with app.app_context():
+        upgrade()
+        reference = make_request(db.session).reference
+        db.session.execute(
+            text(
+                "INSERT INTO upload (request_id, purpose, filename, content_type, size, sha256,"
+                " content, storage_key, created_at) VALUES (1, 'pack', 'p.pdf',"
+                " 'application/pdf', 4, :h, NULL, 'abc', '2026-11-27 10:00:00')"
+            ),
+            {"h": "0" * 64},
+        )
+        db.session.commit()
+        # Neither content nor a stored file: refused by the database itself.
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text(
+                    "INSERT INTO upload (request_id, purpose, filename, content_type, size,"
+                    " sha256, created_at) VALUES (1, 'pack', 'q.pdf', 'application/pdf', 4,"
+                    " :h, '2026-11-27 10:00:00')"
+                ),
+                {"h": "1" * 64},
+            )
+        db.session.rollback()
+
+        downgrade(revision="0007_notify_reliability")
+        assert db.session.execute(text("SELECT count(*) FROM upload")).scalar() == 0
+        assert db.session.execute(text("SELECT reference FROM data_request")).scalar() == reference
+        upgrade()
+        assert db.session.execute(text("SELECT count(*) FROM evidence_file")).scalar() == 0
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
         db.session.remove()
         db.engine.dispose()

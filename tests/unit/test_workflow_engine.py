@@ -33,8 +33,24 @@ def facts(state, right="access", **kw):
 
 # (state, action, actor, facts overrides, fields, expected new state, expected clock effect)
 ALLOWED = [
-    ("triage", "request_evidence", DPO, {}, {"reason": "Photo ID"}, "awaiting_evidence", None),
-    ("competence_review", "request_evidence", DPO, {}, {"reason": "PR"}, "awaiting_evidence", None),
+    (
+        "triage",
+        "request_evidence",
+        DPO,
+        {},
+        {"evidence_kind": "identity", "reason": "Photo ID"},
+        "awaiting_evidence",
+        None,
+    ),
+    (
+        "competence_review",
+        "request_evidence",
+        DPO,
+        {},
+        {"evidence_kind": "parental_responsibility", "reason": "PR"},
+        "awaiting_evidence",
+        None,
+    ),
     (
         "awaiting_evidence",
         "evidence_received",
@@ -87,8 +103,8 @@ ALLOWED = [
         "disclosure_review",
         "sign_off_disclosure",
         CASEWORKER,
-        ROUTED,
-        {"reason": "No harm"},
+        {**ROUTED, "pack_files": 1, "pack_checklist_done": True},
+        {},
         "response_ready",
         None,
     ),
@@ -96,7 +112,7 @@ ALLOWED = [
         "response_ready",
         "complete",
         DPO,
-        {**ROUTED, "response_uploaded": True},
+        {**ROUTED, "pack_signed_off": True},
         {},
         "completed",
         "stop",
@@ -140,7 +156,15 @@ def test_record_outcome_for_a_rectification():
 
 # (state, right, action, actor, facts overrides, fields, reason fragment)
 REFUSED = [
-    ("response_ready", "access", "complete", DPO, ROUTED, {}, "Upload the response"),
+    (
+        "response_ready",
+        "access",
+        "complete",
+        DPO,
+        ROUTED,
+        {},
+        "The disclosure pack must be signed off first",
+    ),
     ("triage", "access", "fly", DPO, {}, {}, "Unknown action"),
     ("completed", "access", "refuse", DPO, {}, {"reason": "x"}, "cannot be done while"),
     ("triage", "access", "route", CASEWORKER, {}, {"services": ["housing"]}, "A caseworker cannot"),

@@ -1,12 +1,13 @@
 """Each right and each 'who is it about' branch, end to end through the test client."""
 
+import io
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, ClockEvent, DataRequest, OutboxMessage, Upload
-from tests.helpers import Resident, deliver_messages, pdf_file
+from tests.helpers import Resident, deliver_messages, error_summary, pdf_file
 
 
 @pytest.fixture
@@ -89,6 +90,52 @@ def test_parent_asking_about_a_child_of_12_or_over_is_told_and_reviewed(
 def test_parent_asking_about_a_young_child_skips_the_review(resident, client_request, session):
     resident.make_request(who="child", dob=f"3 4 {date.today().year - 6}")
     assert only_request(session).state == "triage"
+
+
+def test_a_parent_is_asked_about_parental_responsibility_and_may_upload_proof(
+    resident, client_request, session
+):
+    client_request.post("/request/right", {"right": "access"})
+    client_request.post("/request/who", {"who": "child"})
+    for step, data in [
+        ("details", {"full_name": "Jo Taylor", "date_of_birth": ["3", "4", "2020"]}),
+        ("address", {"address": "1 Judd Street", "postcode": "WC1H 9JE"}),
+        ("numbers", {}),
+        ("requester", {"full_name": "Alex Taylor", "relationship": "Father"}),
+    ]:
+        client_request.post(f"/request/{step}", data)
+    page = client_request.get("/request/parental-responsibility")
+    assert "special guardianship order" in page.get_text()
+    page = client_request.post("/request/parental-responsibility", {}, 200)
+    assert error_summary(page) == [
+        (
+            "Select whether you have parental responsibility for your child",
+            "#parental_responsibility",
+        )
+    ]
+    client_request.post("/request/parental-responsibility", {"parental_responsibility": "yes"})
+    page = client_request.get("/request/parental-responsibility-proof")
+    assert "(optional)" in page.find("h1").get_text()
+    page = client_request.post(
+        "/request/parental-responsibility-proof",
+        {"upload": (io.BytesIO(b"MZ not a pdf"), "cert.pdf")},
+        200,
+        content_type="multipart/form-data",
+    )
+    assert error_summary(page) == [("The selected file must be a PDF, JPG or PNG", "#upload")]
+    resident.make_request(
+        who="child",
+        dob=f"3 4 {date.today().year - 6}",
+        overrides={
+            "parental-responsibility": {"parental_responsibility": "not_sure"},
+            "parental-responsibility-proof": {"upload": pdf_file("birth certificate.pdf")},
+        },
+    )
+    request = only_request(session)
+    assert request.answers["parental-responsibility"] == {"parental_responsibility": "not_sure"}
+    (upload,) = session.scalars(select(Upload)).all()
+    assert upload.purpose == "parental_responsibility" and upload.request_id == request.id
+    assert upload.filename == "birth certificate.pdf"
 
 
 def test_representative_uploads_written_authority(resident, session):

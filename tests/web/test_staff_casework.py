@@ -72,6 +72,7 @@ def test_every_staff_url_is_confined_by_role_and_service(app, people, as_):
         "/staff/requests/{ref}",
         "/staff/requests/{ref}/actions/ask_clarification",
         "/staff/requests/{ref}/tasks/{service}",
+        "/staff/requests/{ref}/pack",
     ]
     cases = {
         "dpo": {h: 200, f: 200},
@@ -146,7 +147,14 @@ def test_queue_filters_sort_and_pagination(people, as_):
     fresh = make_request(db.session, key="n", right="objection", now=at(day), name="Nina New")
     route(soon, "education")
     apply_action(
-        db.session, definition(), fresh, "request_evidence", DPO, day, W, {"reason": "Photo ID"}
+        db.session,
+        definition(),
+        fresh,
+        "request_evidence",
+        DPO,
+        day,
+        W,
+        {"evidence_kind": "identity", "reason": "Photo ID"},
     )
     for i in range(27):
         make_request(db.session, key=f"bulk{i}", now=at(day - timedelta(days=i % 5)), name=f"B{i}")
@@ -319,34 +327,49 @@ def test_a_whole_access_request_through_the_pages(people, as_):
         f"/staff/requests/{ref}/actions/send_to_disclosure_review", {"version": request.version}
     )
     db.session.refresh(request)
-    dpo.post(
-        f"/staff/requests/{ref}/actions/sign_off_disclosure",
-        {"reason": "No third-party data.", "version": request.version},
-    )
-    db.session.refresh(request)
-    # Completing an access request needs the response uploaded first.
+    # Completing an access request needs a signed-off disclosure pack.
     page = dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version}, 200)
-    assert error_summary(page) == [("Upload the response for the requester first", None)]
+    assert "This cannot be done" in error_summary(page)[0][0]
     page = dpo.post(
-        f"/staff/requests/{ref}/response",
-        {"version": request.version},
+        f"/staff/requests/{ref}/pack/files",
+        {"title": "Attendance", "version": request.version},
         200,
         content_type="multipart/form-data",
     )
-    assert error_summary(page) == [("Select the response file", "#response")]
+    assert error_summary(page) == [("Select a file", "#file")]
     page = dpo.post(
-        f"/staff/requests/{ref}/response",
-        {"response": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "r.pdf"), "version": request.version},
+        f"/staff/requests/{ref}/pack/files",
+        {
+            "title": "Attendance",
+            "file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "r.pdf"),
+            "version": request.version,
+        },
         200,
         content_type="multipart/form-data",
     )
-    assert error_summary(page) == [("The selected file must be a PDF, JPG or PNG", "#response")]
+    assert error_summary(page) == [("The selected file must be a PDF, JPG or PNG", "#file")]
     dpo.post(
-        f"/staff/requests/{ref}/response",
-        {"response": pdf_file(), "version": request.version},
+        f"/staff/requests/{ref}/pack/files",
+        {"title": "Attendance", "file": pdf_file(), "version": request.version},
         content_type="multipart/form-data",
     )
     db.session.refresh(request)
+    dpo.post(
+        f"/staff/requests/{ref}/pack/checklist",
+        {"third_party_found": "no", "harm_records": "no", "version": request.version},
+    )
+    db.session.refresh(request)
+    # Whoever put the pack together cannot sign it off; a caseworker of a routed service can.
+    page = dpo.post(
+        f"/staff/requests/{ref}/actions/sign_off_disclosure", {"version": request.version}, 200
+    )
+    assert "someone else must sign it off" in error_summary(page)[0][0]
+    as_("housing").post(
+        f"/staff/requests/{ref}/actions/sign_off_disclosure", {"version": request.version}
+    )
+    db.session.refresh(request)
+    assert request.state == "response_ready"
+    dpo = as_("dpo")
     dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version})
     db.session.refresh(request)
     assert request.state == "completed"
@@ -354,7 +377,7 @@ def test_a_whole_access_request_through_the_pages(people, as_):
     # Everything done is on the timeline, with who did it.
     page = dpo.get(f"/staff/requests/{ref}")
     timeline = normalise(page.select_one("#timeline").find_next("ol").get_text(" "))
-    for action in ("Route", "Extend", "Answer task", "Response uploaded", "Complete", "Submit"):
+    for action in ("Route", "Extend", "Answer task", "Pack file added", "Complete", "Submit"):
         assert action in timeline
     assert "Hana Okafor" in timeline and "Dana Price" in timeline
     # Details in words: service names, answers and dates, not stored codes.

@@ -7,12 +7,15 @@ from sqlalchemy import func, select
 
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
-from portal.domain.casework import add_response
+from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxMessage
 from portal.runtime import definition
-from tests.factories import DPO, W, make_request
+from portal.workflow import Actor
+from tests.factories import DPO, W, build_pack, make_request, pdf_bytes, to_disclosure_review
 from tests.helpers import deliver_messages, error_summary, latest_code, normalise
+
+CASEWORKER = Actor("caseworker", frozenset({"housing"}), 99)
 
 
 def today() -> date:
@@ -99,23 +102,20 @@ def test_withdrawing(client_request, session):
     assert page.find("a", string="Withdraw your request") is None
 
 
-def test_the_response_is_downloaded_once_complete(client_request, session):
-    request = make_request(session)
-    act(request, "route", services=["housing"])
-    from portal.domain.tasks import answer_task
-
-    answer_task(session, request.tasks[0], DPO, "data_found", "Case notes", now_utc())
-    act(request, "send_to_disclosure_review")
-    act(request, "sign_off_disclosure", reason="Checked")
-    add_response(session, request, DPO, "response.pdf", "application/pdf", b"%PDF-1.4 reply")
+def test_the_response_is_downloaded_once_complete(client_request, session, app):
+    request = to_disclosure_review(session, make_request(session), today())
+    store = FileStore(app.config["UPLOAD_STORAGE_DIR"])
+    pack = build_pack(session, request, store, today())
+    apply_action(session, definition(), request, "sign_off_disclosure", CASEWORKER, today(), W)
     page = sign_in_as_requester(client_request, request)
-    assert page.find("a", string=lambda s: s and "Download your response" in s) is None
-    assert client_request.client.get("/track/request/response").status_code == 404
+    assert page.find("a", string=lambda s: s and "Case notes" in s) is None
+    file_id = pack.files[0].id
+    assert client_request.client.get(f"/track/request/files/{file_id}").status_code == 404
     act(request, "complete")
     page = client_request.get("/track/request")
     assert "Information Commissioner" in page.get_text()
-    download = client_request.client.get("/track/request/response")
-    assert download.status_code == 200 and download.data == b"%PDF-1.4 reply"
+    download = client_request.client.get(f"/track/request/files/{file_id}")
+    assert download.status_code == 200 and download.data == pdf_bytes("Case notes")
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "response_downloaded"))
     keys = [m.message_key for m in session.scalars(select(OutboxMessage))]
     assert "response_ready" in keys
