@@ -31,8 +31,22 @@ def humanise(code: str) -> str:
 
 # Audit details that hold codes or ISO dates; everything else (reasons, notes, questions) is
 # what a person typed and is shown exactly as stored.
-_AUDIT_CODES = {"services", "service", "before", "after", "channel", "outcome", "kind", "message"}
-_AUDIT_DATES = {"received", "due", "evidence_date"}
+_AUDIT_CODES = {
+    "services",
+    "service",
+    "before",
+    "after",
+    "channel",
+    "outcome",
+    "kind",
+    "message",
+    "evidence_kind",
+    "third_party_found",
+    "third_party_handling",
+    "harm_records",
+    "harm_outcome",
+}
+_AUDIT_DATES = {"received", "due", "evidence_date", "until"}
 
 
 def audit_value(key: str, value, services: dict) -> str:
@@ -45,7 +59,16 @@ def audit_value(key: str, value, services: dict) -> str:
             pass
     if key in _AUDIT_CODES:
         return ", ".join(services[v].name if v in services else humanise(v) for v in values)
+    if any(isinstance(v, dict) for v in values):
+        # A list of records (a pack's files and their hashes, exemptions): one per line.
+        return "\n".join(_record(v) for v in values)
     return ", ".join(str(v) for v in values)
+
+
+def _record(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    return "; ".join(f"{humanise(k)}: {v}" for k, v in value.items())
 
 
 def error_summary(form) -> dict:
