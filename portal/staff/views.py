@@ -413,8 +413,9 @@ def pack_page(reference):
     staff_names = {f"{u.role}:{u.id}": u.full_name for u in db.session.scalars(select(StaffUser))}
     return render_template(
         "staff/pack.html",
-        title=f"Disclosure pack for {found.reference}",
+        title="Disclosure pack and delivery",
         req=found,
+        back_url=url_for("staff.request_page", reference=reference),
         pack=found.pack,
         can_change=pack_rules.can_change(wf, found),
         sign_off=next((t for t in allowed if t.pack == "sign_off"), None),
