@@ -4,6 +4,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from portal.clock import SYSTEM_CLOCK
 from portal.config import ROOT, check_notify_config, load_config
 from portal.content import category_keys
 from portal.extensions import csrf, db, limiter, login_manager, migrate
@@ -23,6 +24,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
+    # The one clock every page, command and domain call reads (tests may swap it).
+    app.extensions["clock"] = SYSTEM_CLOCK
     check_notify_config(app.config, app.extensions["workflow"].messages)
 
     app.jinja_loader = ChoiceLoader(

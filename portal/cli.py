@@ -8,14 +8,13 @@ import click
 from flask import Flask
 
 from portal.deadlines import Pause, compute_deadline
-from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
 from portal.extensions import db
 from portal.notify.cli import register_notify_cli
 from portal.notify.worker import run_worker
 from portal.rights import RIGHTS
-from portal.runtime import definition, working_calendar
+from portal.runtime import clock, definition, working_calendar
 from portal.staff.cli import register_staff_cli
 
 
@@ -103,12 +102,12 @@ def register_cli(app: Flask) -> None:
 
 
 def _sweep_once(app):
-    now = now_utc()
+    now = clock().now()
     purge_stale_drafts(db.session, now)
     return sweep(
         db.session,
         definition(),
-        received_date(now),
+        clock().today(),
         working_calendar(),
         app.config["REMINDER_WORKING_DAYS"],
     )

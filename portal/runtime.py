@@ -1,8 +1,11 @@
 """The app's configured collaborators, for views and commands (domain code takes them as
 arguments instead)."""
 
+from datetime import date
+
 from flask import current_app
 
+from portal.clock import Clock
 from portal.deadlines import WorkingCalendar
 from portal.extensions import db
 from portal.notify.budget import Budget, BudgetGate
@@ -13,6 +16,15 @@ from portal.workflow import WorkflowDefinition
 
 def definition() -> WorkflowDefinition:
     return current_app.extensions["workflow"]
+
+
+def clock() -> Clock:
+    return current_app.extensions["clock"]
+
+
+def today() -> date:
+    """Today in Europe/London, from the app's one clock."""
+    return clock().today()
 
 
 def working_calendar() -> WorkingCalendar:

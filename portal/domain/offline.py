@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
-from portal.deadlines import WorkingCalendar
+from portal.deadlines import WorkingCalendar, received_date
 from portal.domain import DomainError, FieldError
 from portal.domain.requests import submit_request
 from portal.models import AuditEvent, DataRequest, Draft
@@ -53,7 +53,7 @@ def log_offline_request(
     if data.get("channel") not in CHANNELS:
         raise FieldError("channel", "Select how the request was received")
     received_on = data["received"]
-    if received_on > now.date():
+    if received_on > received_date(now):
         raise FieldError("received", "The date received cannot be in the future")
     answers = offline_answers(data)
     # Staff took the request directly, so there is no one-time code to check.

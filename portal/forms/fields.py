@@ -18,6 +18,7 @@ from portal.domain.uploads import (
     UPLOAD_SIZE_TEXT,
     UPLOAD_TYPES_TEXT,
 )
+from portal.runtime import today
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
@@ -75,7 +76,7 @@ class GovDateField(Field):
             value = date(int(year), int(month), int(day))
         except ValueError:
             self._fail("day", f"{label} must be a real date")
-        if self.past and value >= date.today():
+        if self.past and value >= today():
             self._fail("day", f"{label} must be in the past")
         if value.year < 1900:
             self._fail("year", f"{label} must be after 1900")
@@ -83,7 +84,7 @@ class GovDateField(Field):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > today():
         raise ValidationError(f"{field.label.text} must be today or in the past")
 
 

@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 
-from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError, evidence, pack
 from portal.domain.actions import apply_action
 from portal.domain.drafts import find_draft
@@ -31,7 +30,7 @@ from portal.forms.errors import show_error
 from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.rights import RIGHT_LABELS
-from portal.runtime import definition, working_calendar
+from portal.runtime import clock, definition, working_calendar
 from portal.workflow import Actor
 
 REQUESTER = Actor("requester")
@@ -44,7 +43,7 @@ CODE_ERRORS = {
 
 
 def _tracking_draft():
-    return find_draft(db.session, session.get("track_id"), now_utc())
+    return find_draft(db.session, session.get("track_id"), clock().now())
 
 
 def _tracked():
@@ -62,7 +61,7 @@ def track():
                 definition(),
                 form.reference.data,
                 (form.channel, form.contact.data),
-                now_utc(),
+                clock().now(),
                 current_app.config["SECRET_KEY"],
             )
         except DomainError as error:
@@ -88,7 +87,7 @@ def track_code():
     form = forms.ConfirmCodeForm()
     if form.validate_on_submit():
         result = confirm_tracking(
-            db.session, draft, form.code.data, now_utc(), current_app.config["SECRET_KEY"]
+            db.session, draft, form.code.data, clock().now(), current_app.config["SECRET_KEY"]
         )
         if result is CodeResult.OK:
             return redirect(url_for("public.track_status"))
@@ -101,10 +100,6 @@ def track_code():
         email=email,
         back_url=url_for("public.track"),
     )
-
-
-def _today():
-    return received_date(now_utc())
 
 
 def _evidence_form(waiting: str | None) -> forms.EvidenceForm:
@@ -123,7 +118,7 @@ def _evidence_form(waiting: str | None) -> forms.EvidenceForm:
 def _status_page(found, form=None, status=200):
     wf = definition()
     waiting = evidence.waiting_for(wf, found)
-    today = _today()
+    today = clock().today()
     return render_template(
         "public/track_status.html",
         title=f"Your request {found.reference}",
@@ -176,8 +171,8 @@ def track_answer():
                 submission_key=key,
                 answer=form.answer.data,
                 files=form.checked_files,
-                now=now_utc(),
-                today=_today(),
+                now=clock().now(),
+                today=clock().today(),
                 working=working_calendar(),
             )
             sent = "answered" if waiting == evidence.QUESTION else "sent"
@@ -201,7 +196,7 @@ def track_withdraw():
                 found,
                 "withdraw",
                 REQUESTER,
-                received_date(now_utc()),
+                clock().today(),
                 working_calendar(),
             )
             return redirect(url_for("public.track_status"))
@@ -223,11 +218,13 @@ def track_file(file_id):
     found = _tracked()
     if found is None:
         return redirect(url_for("public.track"))
-    wanted = pack.file_for_download(found, file_id, _today(), current_app.config["DELIVERY_DAYS"])
+    wanted = pack.file_for_download(
+        found, file_id, clock().today(), current_app.config["DELIVERY_DAYS"]
+    )
     if wanted is None:
         abort(404)
     upload = wanted.upload
-    pack.record_download(db.session, found, wanted, now_utc())
+    pack.record_download(db.session, found, wanted, clock().now())
     source = (
         FileStore(current_app.config["UPLOAD_STORAGE_DIR"]).path(upload.storage_key)
         if upload.storage_key

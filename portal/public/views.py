@@ -6,7 +6,6 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from sqlalchemy import select
 
 from portal.content import privacy_notice
-from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError
 from portal.domain.drafts import find_draft, new_draft, save_answers
 from portal.domain.requests import submit_request
@@ -18,15 +17,11 @@ from portal.public import forms, journey
 from portal.public.public_blueprint import public
 from portal.public.summary import summary_rows
 from portal.rights import RIGHT_LABELS
-from portal.runtime import capturing, definition, working_calendar
-
-
-def _today() -> date:
-    return received_date(now_utc())
+from portal.runtime import capturing, clock, definition, working_calendar
 
 
 def _draft():
-    return find_draft(db.session, session.get("draft_id"), now_utc())
+    return find_draft(db.session, session.get("draft_id"), clock().now())
 
 
 def _step_url(step, change=False):
@@ -42,11 +37,11 @@ def start():
 def begin():
     draft = _draft()
     if draft is None or draft.request_id:
-        draft = new_draft(db.session, now_utc())
+        draft = new_draft(db.session, clock().now())
         session.clear()
         session["draft_id"] = draft.id
         session.permanent = True
-    step = journey.first_unanswered(draft.answers, _today())
+    step = journey.first_unanswered(draft.answers, clock().today())
     return redirect(_step_url(step) if step else url_for("public.check"))
 
 
@@ -73,7 +68,7 @@ def question(step_name):
         return _session_ended()
     if draft.request_id:
         return redirect(url_for("public.confirmation"))
-    today, answers, change = _today(), draft.answers or {}, bool(request.args.get("change"))
+    today, answers, change = clock().today(), draft.answers or {}, bool(request.args.get("change"))
     names = [s.name for s in journey.applicable(answers, today)]
     first = journey.first_unanswered(answers, today)
     if step.name not in names or (first and names.index(first.name) < names.index(step.name)):
@@ -90,7 +85,7 @@ def question(step_name):
                 form.upload.data.filename,
                 journey.UPLOAD_PURPOSES[step.name],
             )
-        save_answers(db.session, draft, step.name, _form_data(form), now_utc(), upload)
+        save_answers(db.session, draft, step.name, _form_data(form), clock().now(), upload)
         return _after_answer(draft, step, change)
 
     previous = journey.previous_step(answers, step.name, today)
@@ -113,7 +108,7 @@ def question(step_name):
 
 
 def _after_answer(draft, step, change):
-    answers, today = draft.answers, _today()
+    answers, today = draft.answers, clock().today()
     if step.name == "contact-details":
         destination = journey.contact_destination(answers)
         if draft.verified_contact != destination[1]:
@@ -132,7 +127,7 @@ def _send_code_and_confirm(draft, destination, change):
             definition(),
             draft,
             *destination,
-            now_utc(),
+            clock().now(),
             current_app.config["SECRET_KEY"],
         )
     except DomainError as error:
@@ -155,7 +150,7 @@ def confirm_contact():
     form = forms.ConfirmCodeForm()
     if form.validate_on_submit():
         result = check_code(
-            db.session, draft, form.code.data, now_utc(), current_app.config["SECRET_KEY"]
+            db.session, draft, form.code.data, clock().now(), current_app.config["SECRET_KEY"]
         )
         if result is CodeResult.OK:
             return redirect(url_for("public.check"))
@@ -203,7 +198,7 @@ def check():
         return _session_ended()
     if draft.request_id:
         return redirect(url_for("public.confirmation"))
-    today, answers = _today(), draft.answers or {}
+    today, answers = clock().today(), draft.answers or {}
     pending = journey.first_unanswered(answers, today)
     if pending:
         return redirect(_step_url(pending))
@@ -218,7 +213,7 @@ def check():
                 definition(),
                 draft,
                 journey.answers_in_use(answers, today),
-                now_utc(),
+                clock().now(),
                 working_calendar(),
             )
         except DomainError:

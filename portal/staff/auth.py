@@ -6,7 +6,6 @@ import segno
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
 from portal.domain.staff_accounts import (
     change_password,
@@ -21,6 +20,7 @@ from portal.domain.staff_accounts import (
 from portal.extensions import db, limiter, login_manager
 from portal.forms.errors import show_error
 from portal.models import AuditEvent
+from portal.runtime import clock
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ChangePasswordForm, CodeForm, SignInForm
 from portal.staff.staff_blueprint import staff
@@ -48,7 +48,7 @@ def sign_in():
         "Try again in 15 minutes.",
     }.get(session.pop("signed_out", None))
     if form.validate_on_submit():
-        result = check_password(db.session, form.email.data, form.password.data, now_utc())
+        result = check_password(db.session, form.email.data, form.password.data, clock().now())
         if result.user is not None:
             next_page = session.get("next")
             session.clear()  # a fresh session for the signed-in user
@@ -97,7 +97,7 @@ def two_factor():
         return redirect(url_for("staff.set_up_two_factor"))
     form = CodeForm()
     if form.validate_on_submit():
-        if check_totp(db.session, user, form.code.data, now_utc()):
+        if check_totp(db.session, user, form.code.data, clock().now()):
             return _complete_sign_in(user)
         form.code.errors.append(WRONG_CODE)
     return render_template(
@@ -116,7 +116,7 @@ def set_up_two_factor():
     secret = new_totp_secret(db.session, user)
     form = CodeForm()
     if form.validate_on_submit():
-        if check_totp(db.session, user, form.code.data, now_utc()):
+        if check_totp(db.session, user, form.code.data, clock().now()):
             return _complete_sign_in(user)
         form.code.errors.append(WRONG_CODE)
     uri = totp_uri(user, current_app.config["COUNCIL_NAME"])
@@ -143,12 +143,12 @@ def change_password_page():
                 current_user,
                 form.current_password.data,
                 form.new_password.data,
-                now_utc(),
+                clock().now(),
                 actor().label,
             )
         except DomainError as error:
             db.session.rollback()
-            if is_locked(current_user, now_utc()):
+            if is_locked(current_user, clock().now()):
                 # Someone at an unattended session guessing the password: end it.
                 logout_user()
                 session.clear()

@@ -7,12 +7,11 @@ import pyotp
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
 from portal.domain.staff_accounts import create_staff, find_by_email
 from portal.extensions import db
 from portal.models import STAFF_ROLES
-from portal.runtime import definition
+from portal.runtime import clock, definition
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
 
@@ -99,7 +98,7 @@ def code_command(email):
     if user is None or not user.totp_secret:
         click.echo("Error: no such account, or it has not started two-factor set-up.", err=True)
         sys.exit(2)
-    click.echo(pyotp.TOTP(user.totp_secret).at(now_utc()))
+    click.echo(pyotp.TOTP(user.totp_secret).at(clock().now()))
 
 
 def register_staff_cli(app: Flask) -> None:

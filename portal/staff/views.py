@@ -18,7 +18,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.deadlines import long_date
-from portal.deadlines.calendar import now_utc, received_date
 from portal.domain import DomainError
 from portal.domain import pack as pack_rules
 from portal.domain.actions import apply_action
@@ -49,7 +48,7 @@ from portal.models import (
 )
 from portal.public.summary import stored_answer_rows
 from portal.rights import RIGHT_LABELS
-from portal.runtime import definition, working_calendar
+from portal.runtime import clock, definition, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
 from portal.staff.staff_blueprint import staff
@@ -59,10 +58,6 @@ from portal.workflow import allowed_actions
 
 def home_for(user) -> str:
     return url_for("staff.accounts" if user.role == "admin" else "staff.queue")
-
-
-def _today():
-    return received_date(now_utc())
 
 
 @staff.route("/")
@@ -110,7 +105,7 @@ def queue():
     form.flag.choices = [("", "Any")] + [(f, FLAG_LABELS[f]) for f in FLAGS]
     page_number = request.args.get("page", "1")
     filters = form.filters(int(page_number) if page_number.isdigit() else 1)
-    result = search_queue(db.session, wf, actor(), filters, _today(), working_calendar())
+    result = search_queue(db.session, wf, actor(), filters, clock().today(), working_calendar())
     args = {k: v for k, v in request.args.items() if k in (*URL_FILTERS, "search") and v}
     return render_template(
         "staff/queue.html",
@@ -140,7 +135,7 @@ def _assignable():
 def request_page(reference):
     found = visible_request_or_404(reference)
     wf = definition()
-    today = _today()
+    today = clock().today()
     deadline = deadline_of(found, wf, working_calendar(), today)
     audit = db.session.scalars(
         select(AuditEvent).where(AuditEvent.request_id == found.id).order_by(AuditEvent.id)
@@ -178,7 +173,7 @@ def request_page(reference):
 
 
 def _allowed(found):
-    today = _today()
+    today = clock().today()
     deadline = deadline_of(found, definition(), working_calendar(), today)
     facts = facts_for(found, today, deadline.first_month_due if deadline else None)
     return allowed_actions(definition(), facts, actor(), today)
@@ -197,7 +192,7 @@ def action(reference, action):
     transition = wf.transitions.get(action)
     if transition is None:
         abort(404)
-    form = forms.action_form(transition, wf, found, _today())
+    form = forms.action_form(transition, wf, found, clock().today())
     if request.method == "GET":
         form.version.data = found.version
     if form.validate_on_submit():
@@ -211,7 +206,7 @@ def action(reference, action):
                 found,
                 action,
                 actor(),
-                _today(),
+                clock().today(),
                 working_calendar(),
                 fields,
                 expected_version=_version(form),
@@ -292,7 +287,7 @@ def identity(reference):
     if form.validate_on_submit():
         try:
             record_identity_check(
-                db.session, found, actor(), form.how.data, now_utc(), _version(form)
+                db.session, found, actor(), form.how.data, clock().now(), _version(form)
             )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
@@ -322,7 +317,7 @@ def task(reference, service):
     if form.validate_on_submit():
         try:
             answer_task(
-                db.session, task_row, actor(), form.answer.data, form.finding.data, now_utc()
+                db.session, task_row, actor(), form.answer.data, form.finding.data, clock().now()
             )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
@@ -382,7 +377,7 @@ def evidence_review(reference, file_id):
                 actor(),
                 form.decision.data,
                 form.reason.data,
-                _today(),
+                clock().today(),
                 working_calendar(),
                 _version(form),
             )
@@ -419,7 +414,7 @@ def pack_page(reference):
         pack=found.pack,
         can_change=pack_rules.can_change(wf, found),
         sign_off=next((t for t in allowed if t.pack == "sign_off"), None),
-        delivery=pack_rules.delivery(found.pack, _today(), days),
+        delivery=pack_rules.delivery(found.pack, clock().today(), days),
         downloads=pack_rules.download_log(db.session, found),
         reopen_form=forms.ReopenDeliveryForm(version=found.version),
         remove_form=forms.PackChangeForm(version=found.version),
@@ -456,7 +451,7 @@ def pack_file_add(reference):
                 filename=form.file.data.filename,
                 store=_file_store(),
                 max_total_bytes=limit,
-                today=_today(),
+                today=clock().today(),
                 working=working_calendar(),
                 expected_version=_version(form),
             )
@@ -495,7 +490,7 @@ def pack_file_remove(reference, file_id):
                 actor(),
                 file_id,
                 _file_store(),
-                _today(),
+                clock().today(),
                 working_calendar(),
                 _version(form),
             )
@@ -532,7 +527,7 @@ def pack_checklist(reference):
                 found,
                 actor(),
                 form.checklist_data(),
-                _today(),
+                clock().today(),
                 working_calendar(),
                 _version(form),
             )
@@ -560,7 +555,7 @@ def pack_reopen_delivery(reference):
                 db.session,
                 found,
                 actor(),
-                _today(),
+                clock().today(),
                 current_app.config["DELIVERY_DAYS"],
                 _version(form),
             )
@@ -587,7 +582,7 @@ def resolve(reference, item_id):
     form = forms.ResolveForm()
     if form.validate_on_submit():
         try:
-            resolve_attention(db.session, item, found, actor(), form.how.data, now_utc())
+            resolve_attention(db.session, item, found, actor(), form.how.data, clock().now())
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -614,7 +609,7 @@ def new_request():
                 working_calendar(),
                 form.data,
                 actor(),
-                now_utc(),
+                clock().now(),
             )
             return redirect(url_for("staff.request_page", reference=made.reference))
         except DomainError as error:
