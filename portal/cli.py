@@ -10,11 +10,10 @@ from flask import Flask
 from portal.deadlines import Pause, compute_deadline
 from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
-from portal.extensions import db
 from portal.notify.cli import register_notify_cli
 from portal.notify.worker import run_worker
 from portal.rights import RIGHTS
-from portal.runtime import clock, definition, working_calendar
+from portal.runtime import domain_context, working_calendar
 from portal.staff.cli import register_staff_cli
 
 
@@ -102,12 +101,6 @@ def register_cli(app: Flask) -> None:
 
 
 def _sweep_once(app):
-    now = clock().now()
-    purge_stale_drafts(db.session, now)
-    return sweep(
-        db.session,
-        definition(),
-        clock().today(),
-        working_calendar(),
-        app.config["REMINDER_WORKING_DAYS"],
-    )
+    ctx = domain_context()
+    purge_stale_drafts(ctx.session, ctx.now())
+    return sweep(ctx)

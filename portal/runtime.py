@@ -7,6 +7,7 @@ from flask import current_app
 
 from portal.clock import Clock
 from portal.deadlines import WorkingCalendar
+from portal.domain.context import DomainContext, Settings
 from portal.extensions import db
 from portal.notify.budget import Budget, BudgetGate
 from portal.notify.dispatch import SenderPool
@@ -29,6 +30,22 @@ def today() -> date:
 
 def working_calendar() -> WorkingCalendar:
     return WorkingCalendar.with_extra_days(current_app.config["EXTRA_NON_WORKING_DAYS"])
+
+
+def domain_context() -> DomainContext:
+    """What a domain call needs, for a web request, a command or the worker: the one place it
+    is built from the app's configuration."""
+    config = current_app.config
+    return DomainContext(
+        session=db.session,
+        definition=definition(),
+        working=working_calendar(),
+        clock=clock(),
+        settings=Settings(
+            task_target_working_days=config["TASK_TARGET_WORKING_DAYS"],
+            reminder_working_days=tuple(config["REMINDER_WORKING_DAYS"]),
+        ),
+    )
 
 
 def capturing() -> bool:

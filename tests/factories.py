@@ -1,8 +1,9 @@
 """Requests made straight through the domain layer, for tests that do not need the web pages."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from portal.deadlines import WorkingCalendar
+from portal.domain.context import DomainContext
 from portal.domain.requests import submit_request
 from portal.models import Attention, Draft
 from portal.runtime import definition
@@ -26,6 +27,12 @@ def answers(right="access", who="me", dob="1985-02-01", name="Sam Taylor"):
     }
 
 
+def context(session, when: date | datetime | None = None) -> DomainContext:
+    """A domain context on the test database; with `when`, its clock stopped then."""
+    ctx = DomainContext(session, definition(), W)
+    return ctx if when is None else ctx.at(when)
+
+
 def make_request(
     session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1", name="Sam Taylor"
 ):
@@ -34,7 +41,7 @@ def make_request(
     )
     session.add(draft)
     session.commit()
-    return submit_request(session, definition(), draft, draft.answers, now, W)
+    return submit_request(context(session, now), draft, draft.answers)
 
 
 def flag_attention(session, request, detail, kind="contact_failed") -> Attention:
@@ -59,10 +66,9 @@ def to_disclosure_review(session, request, today):
     from portal.domain.actions import apply_action
     from portal.domain.tasks import answer_task
 
-    wf = definition()
-    apply_action(session, wf, request, "route", DPO, today, W, {"services": ["housing"]})
-    answer_task(session, request.tasks[0], DPO, "data_found", "Case notes", now_utc())
-    apply_action(session, wf, request, "send_to_disclosure_review", DPO, today, W)
+    apply_action(context(session, today), request, "route", DPO, {"services": ["housing"]})
+    answer_task(context(session, now_utc()), request.tasks[0], DPO, "data_found", "Case notes")
+    apply_action(context(session, today), request, "send_to_disclosure_review", DPO)
     return request
 
 

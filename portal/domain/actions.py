@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.clock import deadline_of, record_clock
+from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
@@ -45,30 +46,27 @@ def _clock_date(decision, today: date) -> date:
 
 
 def apply_action(
-    session: Session,
-    definition: WorkflowDefinition,
+    ctx: DomainContext,
     request: DataRequest,
     action: str,
     actor: Actor,
-    today: date,
-    working: WorkingCalendar,
     fields: dict | None = None,
     expected_version: int | None = None,
-    task_target_working_days: int = 5,
 ) -> DataRequest:
     if expected_version is not None and request.version != expected_version:
         raise StaleRequest(STALE_MESSAGE)
+    session = ctx.session
     try:
         apply_in_transaction(
             session,
-            definition,
+            ctx.definition,
             request,
             action,
             actor,
-            today,
-            working,
+            ctx.today(),
+            ctx.working,
             fields,
-            task_target_working_days,
+            ctx.settings.task_target_working_days,
         )
         session.commit()
     except StaleDataError as exc:

@@ -2,14 +2,13 @@
 internal notes, the identity check, staff downloads and attention items. Each function is
 one transaction with its audit entry; each checks the request's version when given one."""
 
-from datetime import datetime
-
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest
+from portal.domain.context import DomainContext
 from portal.models import Attention, AuditEvent, DataRequest, ServiceTask, StaffUser, Upload
 from portal.workflow import Actor
 
@@ -69,12 +68,13 @@ def _commit(session: Session) -> None:
 
 
 def assign(
-    session: Session,
+    ctx: DomainContext,
     request: DataRequest,
     assignee: StaffUser | None,
     actor: Actor,
     expected_version: int | None = None,
 ) -> None:
+    session = ctx.session
     if actor.role != "dpo":
         raise DomainError("Only the DPO can assign requests.")
     _check_version(request, expected_version)
@@ -99,7 +99,8 @@ def assign(
     _commit(session)
 
 
-def add_note(session: Session, request: DataRequest, actor: Actor, text: str) -> None:
+def add_note(ctx: DomainContext, request: DataRequest, actor: Actor, text: str) -> None:
+    session = ctx.session
     text = (text or "").strip()
     if not text:
         raise FieldError("note", "Enter a note")
@@ -110,13 +111,13 @@ def add_note(session: Session, request: DataRequest, actor: Actor, text: str) ->
 
 
 def record_identity_check(
-    session: Session,
+    ctx: DomainContext,
     request: DataRequest,
     actor: Actor,
     how: str,
-    now: datetime,
     expected_version: int | None = None,
 ) -> None:
+    session, now = ctx.session, ctx.now()
     if actor.role != "dpo":
         raise DomainError("Only the DPO can record the identity and authority check.")
     _check_version(request, expected_version)
@@ -142,8 +143,9 @@ def record_staff_download(
 
 
 def resolve_attention(
-    session: Session, item: Attention, request: DataRequest, actor: Actor, how: str, now: datetime
+    ctx: DomainContext, item: Attention, request: DataRequest, actor: Actor, how: str
 ) -> None:
+    session, now = ctx.session, ctx.now()
     how = (how or "").strip()
     if not how:
         raise FieldError("how", "Say how you contacted the requester")

@@ -4,13 +4,11 @@ no particular form, so the clock runs from the day it actually arrived."""
 import secrets
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy.orm import Session
-
-from portal.deadlines import WorkingCalendar, received_date
 from portal.domain import DomainError, FieldError
-from portal.domain.requests import submit_request
+from portal.domain.context import DomainContext
+from portal.domain.requests import create_request
 from portal.models import AuditEvent, DataRequest, Draft
-from portal.workflow import Actor, WorkflowDefinition
+from portal.workflow import Actor
 
 # How a request reached the council, and how staff pages name it.
 CHANNELS = {"post": "Post", "phone": "Phone", "email": "Email", "in_person": "In person"}
@@ -40,20 +38,16 @@ def offline_answers(data: dict) -> dict:
     }
 
 
-def log_offline_request(
-    session: Session,
-    definition: WorkflowDefinition,
-    working: WorkingCalendar,
-    data: dict,
-    actor: Actor,
-    now: datetime,
-) -> DataRequest:
+def log_offline_request(ctx: DomainContext, data: dict, actor: Actor) -> DataRequest:
+    """Store the request, start its workflow from the day it arrived and audit who logged it,
+    in one transaction."""
+    session, now = ctx.session, ctx.now()
     if actor.role != "dpo":
         raise DomainError("Only the DPO can log a request received offline.")
     if data.get("channel") not in CHANNELS:
         raise FieldError("channel", "Select how the request was received")
     received_on = data["received"]
-    if received_on > received_date(now):
+    if received_on > ctx.today():
         raise FieldError("received", "The date received cannot be in the future")
     answers = offline_answers(data)
     # Staff took the request directly, so there is no one-time code to check.
@@ -62,16 +56,7 @@ def log_offline_request(
     session.flush()
     # Noon UTC is the same calendar day in London whatever the season.
     received_at = datetime.combine(received_on, time(12, 0), tzinfo=UTC)
-    request = submit_request(
-        session,
-        definition,
-        draft,
-        answers,
-        received_at,
-        working,
-        channel=data["channel"],
-        contact_confirmed=True,
-    )
+    request = create_request(ctx, draft, answers, received_at, channel=data["channel"])
     session.add(
         AuditEvent(
             request_id=request.id,

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
-from portal.deadlines import WorkingCalendar
 from portal.domain.casework import visible_requests
+from portal.domain.context import DomainContext
 from portal.models import DataRequest, Person, ServiceTask
 from portal.workflow import Actor, WorkflowDefinition
 
@@ -50,14 +50,9 @@ def _states(definition: WorkflowDefinition, clocks: tuple[str, ...]) -> list[str
     return [name for name, s in definition.states.items() if s.clock in clocks]
 
 
-def search_queue(
-    session: Session,
-    definition: WorkflowDefinition,
-    actor: Actor,
-    filters: QueueFilters,
-    today: date,
-    working: WorkingCalendar,
-) -> QueuePage:
+def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> QueuePage:
+    """One page of the queue as of the context's today."""
+    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     running = _states(definition, ("running",))
     soon = working.add_working_days(today, DUE_SOON_WORKING_DAYS)
     where = [visible_requests(actor)]

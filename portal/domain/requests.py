@@ -4,17 +4,17 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from portal.deadlines import WorkingCalendar, long_date, received_date
+from portal.deadlines import long_date, received_date
 from portal.domain import DomainError
 from portal.domain import answers as read
 from portal.domain.clock import record_clock
+from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.references import new_reference
 from portal.models import AuditEvent, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHT_LABELS, RIGHTS
-from portal.workflow import RequestFacts, WorkflowDefinition, start_state
+from portal.workflow import RequestFacts, start_state
 
 
 def facts_for(request: DataRequest, today: date, first_month_due=None) -> RequestFacts:
@@ -87,31 +87,19 @@ def _request_answers(answers: dict) -> dict:
     return keep
 
 
-def submit_request(
-    session: Session,
-    definition: WorkflowDefinition,
-    draft: Draft,
-    answers: dict,
-    now: datetime,
-    working: WorkingCalendar,
-    channel: str = "online",
-    contact_confirmed: bool = False,
-) -> DataRequest:
+def submit_request(ctx: DomainContext, draft: Draft, answers: dict) -> DataRequest:
     """Store the request, its people, answers and uploads, start its workflow and queue the
     acknowledgement, all in one transaction. `answers` are the draft's answers to the pages
-    that apply. Submitting the same draft again returns the request already made. A request
-    logged by staff (`contact_confirmed`) needs no one-time code."""
+    that apply. Submitting the same draft again returns the request already made."""
+    session = ctx.session
     if draft.request_id:
         return session.get(DataRequest, draft.request_id)
-    today = received_date(now)
-    for needed in ("right", "who", "details", "contact-method", "contact-details"):
-        if needed not in answers:
-            raise DomainError("Some questions have not been answered.")
+    _check_answered(answers)
     destination = read.contact_destination(answers)
-    if not contact_confirmed and (destination is None or draft.verified_contact != destination[1]):
+    if destination is None or draft.verified_contact != destination[1]:
         raise DomainError("Confirm your email address or mobile number first.")
     try:
-        request = _create(session, definition, draft, answers, now, today, working, channel)
+        request = create_request(ctx, draft, answers, ctx.now())
         session.commit()
     except IntegrityError:
         # The same draft submitted twice at once: the other submission won.
@@ -123,7 +111,19 @@ def submit_request(
     return request
 
 
-def _create(session, definition, draft, answers, now, today, working, channel) -> DataRequest:
+def _check_answered(answers: dict) -> None:
+    for needed in ("right", "who", "details", "contact-method", "contact-details"):
+        if needed not in answers:
+            raise DomainError("Some questions have not been answered.")
+
+
+def create_request(
+    ctx: DomainContext, draft: Draft, answers: dict, received_at: datetime, channel="online"
+) -> DataRequest:
+    """The request and its first state, inside the caller's transaction. Its clock runs from
+    the London date of `received_at`."""
+    _check_answered(answers)
+    session, definition, today = ctx.session, ctx.definition, received_date(received_at)
     right = read.right(answers)
     request = DataRequest(
         reference=new_reference(),
@@ -132,11 +132,11 @@ def _create(session, definition, draft, answers, now, today, working, channel) -
         subject_relation=read.relation(answers),
         channel=channel,
         state="triage",
-        received_at=now,
+        received_at=received_at,
         received_date=today,
         owner_team=definition.routing.triage_team,
         answers=_request_answers(answers),
-        created_at=now,
+        created_at=received_at,
     )
     request.people = _people(answers)
     session.add(request)
@@ -146,7 +146,7 @@ def _create(session, definition, draft, answers, now, today, working, channel) -
         .where(Upload.draft_id == draft.id, Upload.id.in_(read.upload_ids(answers)))
         .values(request_id=request.id)
     )
-    start_workflow(session, definition, request, today, working, actor="requester")
+    start_workflow(session, definition, request, today, ctx.working, actor="requester")
     draft.request_id = request.id
     return request
 

@@ -3,12 +3,11 @@ flag with an escalation to the DPO. Safe to run any number of times: each messag
 key, so nothing is sent twice."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from portal.deadlines import WorkingCalendar, long_date
+from portal.deadlines import long_date
+from portal.domain.context import DomainContext
 from portal.domain.outbox import queue
 from portal.models import AuditEvent, DataRequest
 from portal.workflow import WorkflowDefinition
@@ -41,13 +40,10 @@ def _staff_recipients(definition, request) -> list[tuple[str, str]]:
     return recipients
 
 
-def sweep(
-    session: Session,
-    definition: WorkflowDefinition,
-    today: date,
-    working: WorkingCalendar,
-    reminder_days: tuple[int, ...] = (5, 2),
-) -> SweepReport:
+def sweep(ctx: DomainContext) -> SweepReport:
+    """One pass over every running clock as of the context's today, in one transaction."""
+    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
+    reminder_days = ctx.settings.reminder_working_days
     report = SweepReport()
     requests = session.scalars(
         select(DataRequest).where(

@@ -1,10 +1,7 @@
 """Answering a service's search task: "data found" (with what) or "no data held"."""
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
-
 from portal.domain import DomainError, FieldError
+from portal.domain.context import DomainContext
 from portal.models import AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor
 
@@ -12,10 +9,11 @@ ANSWERS = ("data_found", "no_data")
 
 
 def answer_task(
-    session: Session, task: ServiceTask, actor: Actor, answer: str, finding: str, now: datetime
+    ctx: DomainContext, task: ServiceTask, actor: Actor, answer: str, finding: str
 ) -> ServiceTask:
     """Record a service's answer and audit it, in one transaction. A caseworker may answer only
     their own service's task."""
+    session, now = ctx.session, ctx.now()
     if actor.role not in ("dpo", "caseworker"):
         raise DomainError("Only the DPO or a caseworker can answer a search task.")
     if actor.role == "caseworker" and task.service not in actor.services:

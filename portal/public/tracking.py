@@ -30,7 +30,7 @@ from portal.forms.errors import show_error
 from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.rights import RIGHT_LABELS
-from portal.runtime import clock, definition, working_calendar
+from portal.runtime import clock, definition, domain_context, working_calendar
 from portal.workflow import Actor
 
 REQUESTER = Actor("requester")
@@ -190,15 +190,7 @@ def track_withdraw():
     form = forms.WithdrawForm()
     if form.validate_on_submit():
         try:
-            apply_action(
-                db.session,
-                definition(),
-                found,
-                "withdraw",
-                REQUESTER,
-                clock().today(),
-                working_calendar(),
-            )
+            apply_action(domain_context(), found, "withdraw", REQUESTER)
             return redirect(url_for("public.track_status"))
         except DomainError as error:
             show_error(form, error)

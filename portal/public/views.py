@@ -17,7 +17,7 @@ from portal.public import forms, journey
 from portal.public.public_blueprint import public
 from portal.public.summary import summary_rows
 from portal.rights import RIGHT_LABELS
-from portal.runtime import capturing, clock, definition, working_calendar
+from portal.runtime import capturing, clock, definition, domain_context
 
 
 def _draft():
@@ -208,14 +208,7 @@ def check():
     form = forms.DeclarationForm()
     if form.validate_on_submit():
         try:
-            submit_request(
-                db.session,
-                definition(),
-                draft,
-                journey.answers_in_use(answers, today),
-                clock().now(),
-                working_calendar(),
-            )
+            submit_request(domain_context(), draft, journey.answers_in_use(answers, today))
         except DomainError:
             return redirect(url_for("public.begin"))
         return redirect(url_for("public.confirmation"))

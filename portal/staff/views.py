@@ -48,7 +48,7 @@ from portal.models import (
 )
 from portal.public.summary import stored_answer_rows
 from portal.rights import RIGHT_LABELS
-from portal.runtime import clock, definition, working_calendar
+from portal.runtime import clock, definition, domain_context, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
 from portal.staff.staff_blueprint import staff
@@ -105,7 +105,7 @@ def queue():
     form.flag.choices = [("", "Any")] + [(f, FLAG_LABELS[f]) for f in FLAGS]
     page_number = request.args.get("page", "1")
     filters = form.filters(int(page_number) if page_number.isdigit() else 1)
-    result = search_queue(db.session, wf, actor(), filters, clock().today(), working_calendar())
+    result = search_queue(domain_context(), actor(), filters)
     args = {k: v for k, v in request.args.items() if k in (*URL_FILTERS, "search") and v}
     return render_template(
         "staff/queue.html",
@@ -201,16 +201,7 @@ def action(reference, action):
             fields["evidence_date"] = fields["evidence_date"].isoformat()
         try:
             apply_action(
-                db.session,
-                wf,
-                found,
-                action,
-                actor(),
-                clock().today(),
-                working_calendar(),
-                fields,
-                expected_version=_version(form),
-                task_target_working_days=current_app.config["TASK_TARGET_WORKING_DAYS"],
+                domain_context(), found, action, actor(), fields, expected_version=_version(form)
             )
         except DomainError as error:
             show_error(form, error)
@@ -235,7 +226,7 @@ def note(reference):
     form = forms.NoteForm()
     if form.validate_on_submit():
         try:
-            add_note(db.session, found, actor(), form.note.data)
+            add_note(domain_context(), found, actor(), form.note.data)
             return redirect(url_for("staff.request_page", reference=reference, _anchor="timeline"))
         except DomainError as error:
             show_error(form, error)
@@ -263,7 +254,7 @@ def assign_request(reference):
             db.session.get(StaffUser, int(form.assignee.data)) if form.assignee.data else None
         )
         try:
-            assign(db.session, found, assignee, actor(), _version(form))
+            assign(domain_context(), found, assignee, actor(), _version(form))
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -286,9 +277,7 @@ def identity(reference):
         form.version.data = found.version
     if form.validate_on_submit():
         try:
-            record_identity_check(
-                db.session, found, actor(), form.how.data, clock().now(), _version(form)
-            )
+            record_identity_check(domain_context(), found, actor(), form.how.data, _version(form))
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -316,9 +305,7 @@ def task(reference, service):
     form = forms.TaskForm()
     if form.validate_on_submit():
         try:
-            answer_task(
-                db.session, task_row, actor(), form.answer.data, form.finding.data, clock().now()
-            )
+            answer_task(domain_context(), task_row, actor(), form.answer.data, form.finding.data)
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -582,7 +569,7 @@ def resolve(reference, item_id):
     form = forms.ResolveForm()
     if form.validate_on_submit():
         try:
-            resolve_attention(db.session, item, found, actor(), form.how.data, clock().now())
+            resolve_attention(domain_context(), item, found, actor(), form.how.data)
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -603,14 +590,7 @@ def new_request():
     form = forms.OfflineRequestForm()
     if form.validate_on_submit():
         try:
-            made = log_offline_request(
-                db.session,
-                definition(),
-                working_calendar(),
-                form.data,
-                actor(),
-                clock().now(),
-            )
+            made = log_offline_request(domain_context(), form.data, actor())
             return redirect(url_for("staff.request_page", reference=made.reference))
         except DomainError as error:
             show_error(form, error)

@@ -17,7 +17,7 @@ from portal.runtime import definition, working_calendar
 from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
 from tests.browser.support import check, fill, submit
-from tests.factories import build_pack, pdf_bytes, to_disclosure_review
+from tests.factories import build_pack, context, pdf_bytes, to_disclosure_review
 
 
 def years_ago(years: int) -> date:
@@ -73,9 +73,7 @@ def test_tracking_a_request_and_answering_a_question(page, live_server, javascri
             ("route", {"services": ["housing"]}),
             ("ask_clarification", {"question": "Which years do you mean?"}),
         ):
-            apply_action(
-                db.session, definition(), found, action, dpo, today, working_calendar(), fields
-            )
+            apply_action(context(db.session, today), found, action, dpo, fields)
         db.session.remove()
 
     page.goto("/")
@@ -137,13 +135,10 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
     with live_server.app.app_context():
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
         apply_action(
-            db.session,
-            definition(),
+            context(db.session, today),
             found,
             "request_evidence",
             Actor("dpo", id=None),
-            today,
-            working_calendar(),
             {"evidence_kind": "identity", "reason": "A photo of your passport."},
         )
         db.session.remove()
@@ -188,7 +183,7 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
         )
         signer = Actor("caseworker", frozenset({"housing"}), 5)
         for action, actor in (("sign_off_disclosure", signer), ("complete", dpo)):
-            apply_action(db.session, definition(), found, action, actor, today, working_calendar())
+            apply_action(context(db.session, today), found, action, actor)
         db.session.remove()
 
     page.goto("/track/request")

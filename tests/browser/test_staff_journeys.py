@@ -9,11 +9,10 @@ from portal.domain.actions import apply_action
 from portal.domain.tasks import answer_task
 from portal.extensions import db
 from portal.models import DataRequest
-from portal.runtime import definition, working_calendar
 from portal.workflow import Actor
 from tests.browser.resident import answers, make_request
 from tests.browser.support import check, fill, submit
-from tests.factories import flag_attention
+from tests.factories import context, flag_attention
 from tests.factories import make_request as make_request_directly
 from tests.staff_helpers import PASSWORD, make_staff
 
@@ -167,28 +166,14 @@ def _request_in(live_server, key: str, *steps: str):
         for step in steps:
             if step == "route":
                 apply_action(
-                    session,
-                    definition(),
-                    found,
-                    "route",
-                    dpo,
-                    today,
-                    working_calendar(),
-                    {"services": ["housing"]},
+                    context(session, today), found, "route", dpo, {"services": ["housing"]}
                 )
             elif step == "answer":
-                answer_task(session, found.tasks[0], dpo, "data_found", "Case notes", now_utc())
-            elif step == "review":
-                apply_action(
-                    session,
-                    definition(),
-                    found,
-                    "send_to_disclosure_review",
-                    dpo,
-                    today,
-                    working_calendar(),
-                    {},
+                answer_task(
+                    context(session, now_utc()), found.tasks[0], dpo, "data_found", "Case notes"
                 )
+            elif step == "review":
+                apply_action(context(session, today), found, "send_to_disclosure_review", dpo, {})
         reference = found.reference
         session.remove()
     return reference

@@ -15,7 +15,7 @@ from portal.domain.sweep import _staff_recipients, sweep
 from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMessage, ServiceTask
 from portal.runtime import definition
 from portal.workflow import Actor
-from tests.factories import DPO, RECEIVED, W, answers, make_request
+from tests.factories import DPO, RECEIVED, answers, context, make_request
 from tests.staff_helpers import make_staff
 
 
@@ -39,20 +39,17 @@ def test_submit_requires_a_confirmed_contact(session):
     session.add(draft)
     session.commit()
     with pytest.raises(DomainError):
-        submit_request(session, definition(), draft, draft.answers, RECEIVED, W)
+        submit_request(context(session, RECEIVED), draft, draft.answers)
     assert session.scalar(select(func.count(DataRequest.id))) == 0
 
 
 def test_pause_and_resume_move_the_due_date(session):
     request = make_request(session)
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 11, 26)),
         request,
         "route",
         DPO,
-        date(2026, 11, 26),
-        W,
         {"services": ["family_support", "housing"]},
     )
     assert request.state == "with_service"
@@ -61,36 +58,23 @@ def test_pause_and_resume_move_the_due_date(session):
     # 24, 23, 22, 21, 18 Dec.
     assert [t.target_date for t in tasks] == [date(2026, 12, 18)] * 2
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 12, 1)),
         request,
         "ask_clarification",
         DPO,
-        date(2026, 12, 1),
-        W,
         {"question": "Which years?"},
     )
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 12, 3)),
         request,
         "clarification_received",
         Actor("requester"),
-        date(2026, 12, 3),
-        W,
         {"answer": "2024"},
     )
     # Paused 1-3 Dec: 3 days. 25 Dec + 3 = Mon 28 Dec (Boxing Day substitute) -> Tue 29 Dec.
     assert request.due_date == date(2026, 12, 29)
     apply_action(
-        session,
-        definition(),
-        request,
-        "extend",
-        DPO,
-        date(2026, 12, 4),
-        W,
-        {"reason": "Many records"},
+        context(session, date(2026, 12, 4)), request, "extend", DPO, {"reason": "Many records"}
     )
     # 25 Feb 2027 + 3 = Sun 28 Feb -> Mon 1 Mar 2027.
     assert request.due_date == date(2027, 3, 1)
@@ -113,13 +97,10 @@ def test_refused_action_changes_nothing(session):
     before = counts(session)
     with pytest.raises(DomainError, match="Only access requests"):
         apply_action(
-            session,
-            definition(),
+            context(session, date(2026, 12, 1)),
             request,
             "ask_clarification",
             DPO,
-            date(2026, 12, 1),
-            W,
             {"question": "?"},
         )
     assert counts(session) == before and request.state == "triage"
@@ -136,14 +117,7 @@ def test_transition_rolls_back_whole_when_a_message_cannot_be_queued(session, mo
     before = counts(session)
     with pytest.raises(RuntimeError):
         apply_action(
-            session,
-            definition(),
-            request,
-            "refuse",
-            DPO,
-            date(2026, 12, 1),
-            W,
-            {"reason": "Excessive"},
+            context(session, date(2026, 12, 1)), request, "refuse", DPO, {"reason": "Excessive"}
         )
     session.expire_all()
     assert counts(session) == before
@@ -154,25 +128,19 @@ def test_stale_version_is_refused(session):
     request = make_request(session)
     version = request.version
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 11, 26)),
         request,
         "request_evidence",
         DPO,
-        date(2026, 11, 26),
-        W,
         {"evidence_kind": "identity", "reason": "Photo ID"},
         expected_version=version,
     )
     with pytest.raises(StaleRequest):
         apply_action(
-            session,
-            definition(),
+            context(session, date(2026, 11, 26)),
             request,
             "refuse",
             DPO,
-            date(2026, 11, 26),
-            W,
             {"reason": "x"},
             expected_version=version,
         )
@@ -181,24 +149,18 @@ def test_stale_version_is_refused(session):
 def test_evidence_restarts_the_clock(session):
     request = make_request(session)
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 11, 26)),
         request,
         "request_evidence",
         DPO,
-        date(2026, 11, 26),
-        W,
         {"evidence_kind": "identity", "reason": "Photo ID"},
     )
     assert request.due_date is None  # waiting: the clock has not started
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 12, 10)),
         request,
         "evidence_received",
         DPO,
-        date(2026, 12, 10),
-        W,
         {"evidence_date": "2026-12-08"},
     )
     assert request.due_date == date(2027, 1, 8)  # one month from the evidence date
@@ -221,7 +183,7 @@ def routed_to_housing(session):
     """A request received 25 Nov 2026 (due Tue 29 Dec 2026), routed to housing the next day."""
     request = make_request(session)
     routed = {"services": ["housing"]}
-    apply_action(session, definition(), request, "route", DPO, date(2026, 11, 26), W, routed)
+    apply_action(context(session, date(2026, 11, 26)), request, "route", DPO, routed)
     return request
 
 
@@ -236,18 +198,18 @@ def test_sweep_reminds_then_escalates_and_never_twice(session):
         ]
 
     # Far from due: nothing.
-    assert sweep(session, definition(), date(2026, 12, 1), W).reminders == 0
+    assert sweep(context(session, date(2026, 12, 1))).reminders == 0
     # 5 working days before (Mon 21 Dec: 22, 23, 24, 29 Dec = 4 left -> within 5).
-    first = sweep(session, definition(), date(2026, 12, 21), W)
-    again = sweep(session, definition(), date(2026, 12, 21), W)
+    first = sweep(context(session, date(2026, 12, 21)))
+    again = sweep(context(session, date(2026, 12, 21)))
     assert (first.reminders, again.reminders) == (1, 0)
     # Two days before: the second reminder, once.
-    assert sweep(session, definition(), date(2026, 12, 24), W).reminders == 1
-    assert sweep(session, definition(), date(2026, 12, 24), W).reminders == 0
+    assert sweep(context(session, date(2026, 12, 24))).reminders == 1
+    assert sweep(context(session, date(2026, 12, 24))).reminders == 0
     assert [m.recipient for m in reminders()] == ["housing.records@camden.gov.uk"] * 2
     # Overdue on Wed 30 Dec (a working day): flagged, escalated to the DPO, once.
-    late = sweep(session, definition(), date(2026, 12, 30), W)
-    later = sweep(session, definition(), date(2026, 12, 31), W)
+    late = sweep(context(session, date(2026, 12, 30)))
+    later = sweep(context(session, date(2026, 12, 31)))
     assert (late.flagged_overdue, late.escalations) == (1, 1)
     assert (later.flagged_overdue, later.escalations) == (0, 0)
     assert session.get(DataRequest, request.id).overdue
@@ -257,16 +219,16 @@ def test_sweep_reminds_then_escalates_and_never_twice(session):
 
 def test_overdue_escalation_waits_for_a_working_day(session):
     make_request(session, now=datetime(2026, 2, 27, 12, 0, tzinfo=UTC))  # due Fri 27 Mar 2026
-    saturday = sweep(session, definition(), date(2026, 3, 28), W)
+    saturday = sweep(context(session, date(2026, 3, 28)))
     assert (saturday.flagged_overdue, saturday.escalations) == (1, 0)
-    monday = sweep(session, definition(), date(2026, 3, 30), W)
+    monday = sweep(context(session, date(2026, 3, 30)))
     assert monday.escalations == 1
 
 
 def test_same_draft_submitted_twice_makes_one_request(session):
     first = make_request(session)
     draft = session.get(Draft, "d1")
-    again = submit_request(session, definition(), draft, draft.answers, RECEIVED, W)
+    again = submit_request(context(session, RECEIVED), draft, draft.answers)
     assert again.id == first.id
     assert session.scalar(select(func.count(DataRequest.id))) == 1
 
@@ -295,45 +257,36 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
 
     request = make_request(session, right="objection")
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 11, 26)),
         request,
         "route",
         DPO,
-        date(2026, 11, 26),
-        W,
         {"services": ["family_support", "housing"]},
     )
     housing_worker = Actor("caseworker", frozenset({"housing"}), id=7)
     family, housing = session.scalars(select(ServiceTask).order_by(ServiceTask.id)).all()
     with pytest.raises(DomainError, match="another service"):
-        answer_task(session, family, housing_worker, "no_data", "", RECEIVED)
+        answer_task(context(session, RECEIVED), family, housing_worker, "no_data", "")
     with pytest.raises(DomainError, match="Describe the data found"):
-        answer_task(session, housing, housing_worker, "data_found", " ", RECEIVED)
-    answer_task(session, housing, housing_worker, "no_data", "", RECEIVED)
+        answer_task(context(session, RECEIVED), housing, housing_worker, "data_found", " ")
+    answer_task(context(session, RECEIVED), housing, housing_worker, "no_data", "")
     with pytest.raises(DomainError, match="1 service search task"):
         apply_action(
-            session,
-            definition(),
+            context(session, date(2026, 11, 30)),
             request,
             "record_outcome",
             housing_worker,
-            date(2026, 11, 30),
-            W,
             {"outcome": "processing_stopped", "reason": "Done"},
         )
-    answer_task(session, family, DPO, "data_found", "Evaluation records 2024", RECEIVED)
+    answer_task(context(session, RECEIVED), family, DPO, "data_found", "Evaluation records 2024")
     apply_action(
-        session,
-        definition(),
+        context(session, date(2026, 11, 30)),
         request,
         "record_outcome",
         housing_worker,
-        date(2026, 11, 30),
-        W,
         {"outcome": "processing_stopped", "reason": "Done"},
     )
-    apply_action(session, definition(), request, "complete", DPO, date(2026, 12, 1), W)
+    apply_action(context(session, date(2026, 12, 1)), request, "complete", DPO)
     assert request.state == "completed" and request.outcome == "processing_stopped"
     actions = [a.action for a in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions == [
@@ -348,12 +301,12 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
 
 def test_reminders_also_go_to_the_assignee(session):
     request = routed_to_housing(session)
-    sweep(session, definition(), date(2026, 12, 21), W)  # first reminder: nobody assigned yet
+    sweep(context(session, date(2026, 12, 21)))  # first reminder: nobody assigned yet
     worker = make_staff("caseworker", ["housing"], email="hana@example.gov.uk")
     request.assignee_id = worker.id
     session.commit()
-    sweep(session, definition(), date(2026, 12, 21), W)  # same threshold: only the new person
-    sweep(session, definition(), date(2026, 12, 24), W)  # second reminder: both
+    sweep(context(session, date(2026, 12, 21)))  # same threshold: only the new person
+    sweep(context(session, date(2026, 12, 24)))  # second reminder: both
     sent = [
         m.recipient
         for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))

@@ -13,10 +13,10 @@ from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditEvent, PackFile, Upload
-from portal.runtime import definition
 from tests.factories import (
     NOTHING_TO_DECLARE,
     build_pack,
+    context,
     make_request,
     pdf_bytes,
     to_disclosure_review,
@@ -283,19 +283,19 @@ def sent_pack(app, key, name, email):
     from portal.domain.requests import submit_request
     from portal.models import Draft
     from portal.workflow import Actor
-    from tests.factories import W, answers
+    from tests.factories import answers
 
     draft_answers = answers(name=name)
     draft_answers["contact-details"] = {"email": email}
     draft = Draft(id=key, answers=draft_answers, verified_contact=email)
     db.session.add(draft)
     db.session.commit()
-    request = submit_request(db.session, definition(), draft, draft.answers, now_utc(), W)
+    request = submit_request(context(db.session, now_utc()), draft, draft.answers)
     to_disclosure_review(db.session, request, today())
     build_pack(db.session, request, store(app), today(), files=(f"{name} notes", f"{name} photo"))
     signer = Actor("caseworker", frozenset({"housing"}), 77)
-    apply_action(db.session, definition(), request, "sign_off_disclosure", signer, today(), W)
-    apply_action(db.session, definition(), request, "complete", Actor("dpo", id=1), today(), W)
+    apply_action(context(db.session, today()), request, "sign_off_disclosure", signer)
+    apply_action(context(db.session, today()), request, "complete", Actor("dpo", id=1))
     return request
 
 

@@ -21,7 +21,7 @@ from portal.models import (
     Upload,
 )
 from portal.runtime import definition
-from tests.factories import DPO, W, make_request, pdf_bytes
+from tests.factories import DPO, W, context, make_request, pdf_bytes
 from tests.helpers import error_summary, latest_code, normalise
 from tests.staff_helpers import make_staff, sign_in
 
@@ -35,13 +35,10 @@ def today() -> date:
 
 def ask_for_proof(request, kind="identity", day=None):
     apply_action(
-        db.session,
-        definition(),
+        context(db.session, day or today()),
         request,
         "request_evidence",
         DPO,
-        day or today(),
-        W,
         {"evidence_kind": kind, "reason": "A photo of your passport or driving licence."},
     )
 
@@ -233,17 +230,12 @@ def test_staff_accept_and_reject_on_the_request_page(app, client_request, sessio
 
 def test_answering_a_question_with_a_file(client_request, session):
     request = make_request(session)
+    apply_action(context(db.session, today()), request, "route", DPO, {"services": ["housing"]})
     apply_action(
-        db.session, definition(), request, "route", DPO, today(), W, {"services": ["housing"]}
-    )
-    apply_action(
-        db.session,
-        definition(),
+        context(db.session, today()),
         request,
         "ask_clarification",
         DPO,
-        today(),
-        W,
         {"question": "Which school did the child attend?"},
     )
     sign_in_as_requester(client_request, request)

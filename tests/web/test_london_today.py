@@ -10,8 +10,7 @@ from portal.clock import FixedClock
 from portal.domain.actions import apply_action
 from portal.extensions import db
 from portal.models import ClockEvent, DataRequest
-from portal.runtime import definition
-from tests.factories import DPO, W, make_request
+from tests.factories import DPO, context, make_request
 from tests.helpers import error_summary
 from tests.staff_helpers import make_staff, sign_in
 
@@ -69,9 +68,12 @@ def test_a_request_received_today_can_be_logged_just_after_midnight(dpo):
 def test_evidence_received_today_restarts_the_clock_just_after_midnight(dpo):
     request = make_request(db.session, now=datetime(2026, 7, 10, 10, tzinfo=UTC))
     apply_action(
-        db.session, definition(), request, "request_evidence", DPO, date(2026, 7, 13), W,
+        context(db.session, date(2026, 7, 13)),
+        request,
+        "request_evidence",
+        DPO,
         {"reason": "Photo ID"},
-    )  # fmt: skip
+    )
     url = f"/staff/requests/{request.reference}/actions/evidence_received"
     form = {"version": request.version, "evidence_date": _parts(date(2026, 7, 17))}
     page = dpo.post(url, form, 200)

@@ -13,7 +13,7 @@ from portal.domain.actions import StaleRequest, apply_action
 from portal.extensions import db
 from portal.models import AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
 from portal.runtime import definition
-from tests.factories import DPO, W, flag_attention, make_request
+from tests.factories import DPO, context, flag_attention, make_request
 from tests.helpers import error_summary, normalise, pdf_file
 from tests.staff_helpers import make_staff, sign_in
 
@@ -28,7 +28,7 @@ def at(day: date) -> datetime:
 
 def route(request, *services):
     return apply_action(
-        db.session, definition(), request, "route", DPO, today(), W, {"services": list(services)}
+        context(db.session, today()), request, "route", DPO, {"services": list(services)}
     )
 
 
@@ -147,13 +147,10 @@ def test_queue_filters_sort_and_pagination(people, as_):
     fresh = make_request(db.session, key="n", right="objection", now=at(day), name="Nina New")
     route(soon, "education")
     apply_action(
-        db.session,
-        definition(),
+        context(db.session, day),
         fresh,
         "request_evidence",
         DPO,
-        day,
-        W,
         {"evidence_kind": "identity", "reason": "Photo ID"},
     )
     for i in range(27):
@@ -451,11 +448,9 @@ def test_two_sessions_writing_at_once_cannot_overwrite_each_other(app, people):
     with Session(engine) as first, Session(engine) as second:
         mine = first.get(DataRequest, request.id)
         theirs = second.get(DataRequest, request.id)
-        apply_action(first, definition(), mine, "route", DPO, today(), W, {"services": ["housing"]})
+        apply_action(context(first, today()), mine, "route", DPO, {"services": ["housing"]})
         with pytest.raises(StaleRequest):
-            apply_action(
-                second, definition(), theirs, "extend", DPO, today(), W, {"reason": "Complex"}
-            )
+            apply_action(context(second, today()), theirs, "extend", DPO, {"reason": "Complex"})
     db.session.expire_all()
     fresh = db.session.get(DataRequest, request.id)
     assert fresh.state == "with_service"

@@ -10,9 +10,15 @@ from portal.domain.actions import apply_action
 from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxMessage
-from portal.runtime import definition
 from portal.workflow import Actor
-from tests.factories import DPO, W, build_pack, make_request, pdf_bytes, to_disclosure_review
+from tests.factories import (
+    DPO,
+    build_pack,
+    context,
+    make_request,
+    pdf_bytes,
+    to_disclosure_review,
+)
 from tests.helpers import deliver_messages, error_summary, latest_code, normalise
 
 CASEWORKER = Actor("caseworker", frozenset({"housing"}), 99)
@@ -23,7 +29,7 @@ def today() -> date:
 
 
 def act(request, action, **fields):
-    return apply_action(db.session, definition(), request, action, DPO, today(), W, fields)
+    return apply_action(context(db.session, today()), request, action, DPO, fields)
 
 
 def sign_in_as_requester(client_request, request, contact="sam@example.com"):
@@ -106,7 +112,7 @@ def test_the_response_is_downloaded_once_complete(client_request, session, app):
     request = to_disclosure_review(session, make_request(session), today())
     store = FileStore(app.config["UPLOAD_STORAGE_DIR"])
     pack = build_pack(session, request, store, today())
-    apply_action(session, definition(), request, "sign_off_disclosure", CASEWORKER, today(), W)
+    apply_action(context(session, today()), request, "sign_off_disclosure", CASEWORKER)
     page = sign_in_as_requester(client_request, request)
     assert page.find("a", string=lambda s: s and "Case notes" in s) is None
     file_id = pack.files[0].id
