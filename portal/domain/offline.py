@@ -50,22 +50,26 @@ def log_offline_request(ctx: DomainContext, data: dict, actor: Actor) -> DataReq
     if received_on > ctx.today():
         raise FieldError("received", "The date received cannot be in the future")
     answers = offline_answers(data)
-    # Staff took the request directly, so there is no one-time code to check.
-    draft = Draft(id=secrets.token_urlsafe(32), answers=answers, created_at=now, updated_at=now)
-    session.add(draft)
-    session.flush()
-    # Noon UTC is the same calendar day in London whatever the season.
-    received_at = datetime.combine(received_on, time(12, 0), tzinfo=UTC)
-    request = create_request(ctx, draft, answers, received_at, channel=data["channel"])
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=actor.label,
-            action="logged_offline",
-            from_state=None,
-            to_state=request.state,
-            detail={"channel": data["channel"], "received": received_on.isoformat()},
+    try:
+        # Staff took the request directly, so there is no one-time code to check.
+        draft = Draft(id=secrets.token_urlsafe(32), answers=answers, created_at=now, updated_at=now)
+        session.add(draft)
+        session.flush()
+        # Noon UTC is the same calendar day in London whatever the season.
+        received_at = datetime.combine(received_on, time(12, 0), tzinfo=UTC)
+        request = create_request(ctx, draft, answers, received_at, channel=data["channel"])
+        session.add(
+            AuditEvent(
+                request_id=request.id,
+                actor=actor.label,
+                action="logged_offline",
+                from_state=None,
+                to_state=request.state,
+                detail={"channel": data["channel"], "received": received_on.isoformat()},
+            )
         )
-    )
-    session.commit()
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return request

@@ -211,6 +211,12 @@ def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> b
     return False
 
 
+def record_sign_in(session: Session, user: StaffUser) -> None:
+    """Both factors passed: the sign-in goes in the audit trail."""
+    _audit(session, f"{user.role}:{user.id}", "staff_signed_in", {})
+    session.commit()
+
+
 def change_password(
     session: Session, user: StaffUser, current: str, new: str, now: datetime, actor: str
 ) -> None:

@@ -60,7 +60,6 @@ def new_account():
             )
             return redirect(url_for("staff.accounts"))
         except DomainError as error:
-            db.session.rollback()
             show_error(form, error)
     return render_template(
         "staff/simple_form.html",
@@ -102,7 +101,6 @@ def account(user_id):
                 flash(f"{user.full_name}’s access has been changed.")
                 return redirect(url_for("staff.accounts"))
             except DomainError as error:
-                db.session.rollback()
                 show_error(form, error)
     return render_template(
         "staff/account.html",

@@ -15,11 +15,11 @@ from portal.domain.staff_accounts import (
     is_locked,
     load_user,
     new_totp_secret,
+    record_sign_in,
     totp_uri,
 )
 from portal.extensions import db, limiter, login_manager
 from portal.forms.errors import show_error
-from portal.models import AuditEvent
 from portal.runtime import clock
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ChangePasswordForm, CodeForm, SignInForm
@@ -77,8 +77,7 @@ def _complete_sign_in(user):
     session.clear()
     login_user(user)
     session["staff_seen"] = time.time()
-    db.session.add(AuditEvent(actor=f"{user.role}:{user.id}", action="staff_signed_in", detail={}))
-    db.session.commit()
+    record_sign_in(db.session, user)
     if user.must_change_password:
         return redirect(url_for("staff.change_password"))
     # Only ever back into the staff area: never an open redirect.
@@ -147,7 +146,6 @@ def change_password_page():
                 actor().label,
             )
         except DomainError as error:
-            db.session.rollback()
             if is_locked(current_user, clock().now()):
                 # Someone at an unattended session guessing the password: end it.
                 logout_user()

@@ -322,3 +322,30 @@ def test_reminders_also_go_to_the_assignee(session):
     worker.active = False
     session.commit()
     assert _staff_recipients(definition(), request) == [("email", "housing.records@camden.gov.uk")]
+
+
+def test_logging_an_offline_request_is_one_transaction(session):
+    from sqlalchemy import event
+
+    from portal.domain.offline import log_offline_request
+
+    commits = []
+    event.listen(session(), "after_commit", lambda s: commits.append(s))
+    data = {
+        "channel": "post",
+        "received": date(2026, 11, 24),
+        "right": "access",
+        "relation": "self",
+        "full_name": "Mia Jones",
+        "date_of_birth": date(1990, 5, 4),
+        "address": "2 Crowndale Road",
+        "postcode": "NW1 1TN",
+        "contact_by": "post",
+        "email": "",
+        "mobile": "",
+    }
+    made = log_offline_request(context(session, date(2026, 11, 25)), data, DPO)
+    assert len(commits) == 1
+    actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions == ["submit", "logged_offline"]
+    assert made.received_date == date(2026, 11, 24) and made.due_date == date(2026, 12, 24)
