@@ -72,7 +72,7 @@ def test_evidence_received_today_restarts_the_clock_just_after_midnight(dpo):
         request,
         "request_evidence",
         DPO,
-        {"reason": "Photo ID"},
+        {"evidence_kind": "identity", "reason": "Photo ID"},
     )
     url = f"/staff/requests/{request.reference}/actions/evidence_received"
     form = {"version": request.version, "evidence_date": _parts(date(2026, 7, 17))}
