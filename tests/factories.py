@@ -80,8 +80,7 @@ def build_pack(session, request, store, today, files=("Case notes",), actor=DPO)
 
     for title in files:
         pack.add_pack_file(
-            session,
-            definition(),
+            context(session, today),
             request,
             actor,
             title=title,
@@ -90,8 +89,6 @@ def build_pack(session, request, store, today, files=("Case notes",), actor=DPO)
             filename=f"{title}.pdf",
             store=store,
             max_total_bytes=200 * 1024 * 1024,
-            today=today,
-            working=W,
         )
-    pack.save_checklist(session, definition(), request, actor, NOTHING_TO_DECLARE, today, W)
+    pack.save_checklist(context(session, today), request, actor, NOTHING_TO_DECLARE)
     return request.pack

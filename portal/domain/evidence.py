@@ -6,7 +6,6 @@ the requester answers, with files if they like. Accepting proof restarts the clo
 date it arrived (R5) through the workflow's `restart` step, in the same transaction."""
 
 import hashlib
-from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +13,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.deadlines import WorkingCalendar, long_date
-from portal.deadlines.calendar import now_utc
+from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
+from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.uploads import UPLOAD_CONTENT_TYPES
@@ -92,19 +91,17 @@ def already_stored(session: Session, submission_key: str | None) -> bool:
 
 
 def submit_evidence(
-    session: Session,
-    definition: WorkflowDefinition,
+    ctx: DomainContext,
     request: DataRequest,
     *,
     submission_key: str,
     answer: str,
     files: list[tuple[bytes, str, str]],
-    now: datetime,
-    today: date,
-    working: WorkingCalendar,
 ) -> EvidenceSubmission:
     """Store what the requester sent (`files` are (content, extension, original name), checked
     by content already) in one transaction. The same submission key twice stores it once."""
+    session, definition, working = ctx.session, ctx.definition, ctx.working
+    now, today = ctx.now(), ctx.today()
     existing = session.scalar(
         select(EvidenceSubmission).where(EvidenceSubmission.submission_key == submission_key)
     )
@@ -207,19 +204,17 @@ def submit_evidence(
 
 
 def review_evidence(
-    session: Session,
-    definition: WorkflowDefinition,
+    ctx: DomainContext,
     request: DataRequest,
     file_id: int,
     actor: Actor,
     decision: str,
     reason: str,
-    today: date,
-    working: WorkingCalendar,
     expected_version: int | None = None,
 ) -> EvidenceFile:
     """Accept or reject one file; the requester is told either way, with the reason. Accepted
     proof, while the request waits for it, restarts the clock from the day it arrived."""
+    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     if expected_version is not None and request.version != expected_version:
         raise StaleRequest(STALE_MESSAGE)
     item = session.get(EvidenceFile, file_id)
@@ -237,7 +232,7 @@ def review_evidence(
     item.status = "accepted" if decision == "accept" else "rejected"
     item.reason = reason or None
     item.decided_by = actor.label
-    item.decided_at = now_utc()
+    item.decided_at = ctx.now()
     submission = item.submission
     try:
         session.add(

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.deadlines import WorkingCalendar
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
+from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.filestore import FileStore, FileTooLarge
 from portal.domain.uploads import UPLOAD_CONTENT_TYPES
@@ -117,8 +117,7 @@ def _commit(session: Session) -> None:
 
 
 def add_pack_file(
-    session: Session,
-    definition: WorkflowDefinition,
+    ctx: DomainContext,
     request: DataRequest,
     actor: Actor,
     *,
@@ -128,12 +127,11 @@ def add_pack_file(
     filename: str,
     store: FileStore,
     max_total_bytes: int,
-    today: date,
-    working: WorkingCalendar,
     expected_version: int | None = None,
 ) -> PackFile:
     """Stream one file into the store and add it to the pack with its title. The file is
     removed from the store again if anything refuses the change."""
+    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     _check_version(request, expected_version)
     title = " ".join((title or "").split())
     if not title:
@@ -184,16 +182,14 @@ def add_pack_file(
 
 
 def remove_pack_file(
-    session: Session,
-    definition: WorkflowDefinition,
+    ctx: DomainContext,
     request: DataRequest,
     actor: Actor,
     file_id: int,
     store: FileStore,
-    today: date,
-    working: WorkingCalendar,
     expected_version: int | None = None,
 ) -> None:
+    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     _check_version(request, expected_version)
     pack = request.pack
     found = next((f for f in pack.files if f.id == file_id), None) if pack else None
@@ -282,15 +278,13 @@ def checked_checklist(data: dict) -> dict:
 
 
 def save_checklist(
-    session: Session,
-    definition: WorkflowDefinition,
+    ctx: DomainContext,
     request: DataRequest,
     actor: Actor,
     data: dict,
-    today: date,
-    working: WorkingCalendar,
     expected_version: int | None = None,
 ) -> None:
+    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     _check_version(request, expected_version)
     checklist = checked_checklist(data)
     pack = _begin_change(session, definition, request, actor, today, working)

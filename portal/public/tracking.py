@@ -30,7 +30,7 @@ from portal.forms.errors import show_error
 from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.rights import RIGHT_LABELS
-from portal.runtime import clock, definition, domain_context, working_calendar
+from portal.runtime import clock, definition, domain_context
 from portal.workflow import Actor
 
 REQUESTER = Actor("requester")
@@ -165,15 +165,11 @@ def track_answer():
             key = secrets.token_urlsafe(24)
         try:
             evidence.submit_evidence(
-                db.session,
-                definition(),
+                domain_context(),
                 found,
                 submission_key=key,
                 answer=form.answer.data,
                 files=form.checked_files,
-                now=clock().now(),
-                today=clock().today(),
-                working=working_calendar(),
             )
             sent = "answered" if waiting == evidence.QUESTION else "sent"
             return redirect(url_for("public.track_status", **{sent: 1}))

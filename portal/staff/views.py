@@ -357,15 +357,12 @@ def evidence_review(reference, file_id):
     if form.validate_on_submit():
         try:
             review_evidence(
-                db.session,
-                definition(),
+                domain_context(),
                 found,
                 item.id,
                 actor(),
                 form.decision.data,
                 form.reason.data,
-                clock().today(),
-                working_calendar(),
                 _version(form),
             )
             return redirect(url_for("staff.request_page", reference=reference, _anchor="evidence"))
@@ -428,8 +425,7 @@ def pack_file_add(reference):
     if form.validate_on_submit():
         try:
             pack_rules.add_pack_file(
-                db.session,
-                definition(),
+                domain_context(),
                 found,
                 actor(),
                 title=form.title.data,
@@ -438,8 +434,6 @@ def pack_file_add(reference):
                 filename=form.file.data.filename,
                 store=_file_store(),
                 max_total_bytes=limit,
-                today=clock().today(),
-                working=working_calendar(),
                 expected_version=_version(form),
             )
             return redirect(url_for("staff.pack_page", reference=reference))
@@ -471,15 +465,7 @@ def pack_file_remove(reference, file_id):
     if form.validate_on_submit():
         try:
             pack_rules.remove_pack_file(
-                db.session,
-                definition(),
-                found,
-                actor(),
-                file_id,
-                _file_store(),
-                clock().today(),
-                working_calendar(),
-                _version(form),
+                domain_context(), found, actor(), file_id, _file_store(), _version(form)
             )
             return redirect(url_for("staff.pack_page", reference=reference))
         except DomainError as error:
@@ -509,14 +495,7 @@ def pack_checklist(reference):
     if form.validate_on_submit():
         try:
             pack_rules.save_checklist(
-                db.session,
-                definition(),
-                found,
-                actor(),
-                form.checklist_data(),
-                clock().today(),
-                working_calendar(),
-                _version(form),
+                domain_context(), found, actor(), form.checklist_data(), _version(form)
             )
             return redirect(url_for("staff.pack_page", reference=reference))
         except DomainError as error:

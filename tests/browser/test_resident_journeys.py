@@ -13,7 +13,6 @@ from portal.domain.evidence import review_evidence
 from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditEvent, DataRequest
-from portal.runtime import definition, working_calendar
 from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
 from tests.browser.support import check, fill, submit
@@ -169,10 +168,7 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
         dpo = Actor("dpo", id=None)
         for item in [f for s in found.evidence for f in s.files]:
-            review_evidence(
-                db.session, definition(), found, item.id, dpo, "accept", "", today,
-                working_calendar(),
-            )  # fmt: skip
+            review_evidence(context(db.session, today), found, item.id, dpo, "accept", "")
         to_disclosure_review(db.session, found, today)
         build_pack(
             db.session,

@@ -20,8 +20,7 @@ from portal.models import (
     OutboxMessage,
     Upload,
 )
-from portal.runtime import definition
-from tests.factories import DPO, W, context, make_request, pdf_bytes
+from tests.factories import DPO, context, make_request, pdf_bytes
 from tests.helpers import error_summary, latest_code, normalise
 from tests.staff_helpers import make_staff, sign_in
 
@@ -118,34 +117,25 @@ def test_accepting_proof_restarts_the_clock_from_the_day_it_arrived(session):
     ask_for_proof(request, day=date(2026, 11, 26))
     assert request.due_date is None
     submit_evidence(
-        session,
-        definition(),
+        context(session, date(2026, 12, 1)),
         request,
         submission_key=KEY,
         answer="",
         files=[(pdf_bytes("licence"), "pdf", "licence.pdf"), (PNG, "png", "selfie.png")],
-        now=now_utc(),
-        today=date(2026, 12, 1),
-        working=W,
     )
     first, second = session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)).all()
     assert first.submission.kind == "identity"
 
     with pytest.raises(FieldError) as refused:
-        review_evidence(
-            session, definition(), request, first.id, DPO, "reject", " ", date(2026, 12, 10), W
-        )
+        review_evidence(context(session, date(2026, 12, 10)), request, first.id, DPO, "reject", " ")
     assert refused.value.field == "reason"
     review_evidence(
-        session,
-        definition(),
+        context(session, date(2026, 12, 10)),
         request,
         first.id,
         DPO,
         "reject",
         "The photo is too blurred to read.",
-        date(2026, 12, 10),
-        W,
     )
     assert request.state == "awaiting_evidence" and request.due_date is None
     told = session.scalar(
@@ -156,9 +146,7 @@ def test_accepting_proof_restarts_the_clock_from_the_day_it_arrived(session):
 
     # Accepted ten days later, the month still runs from 1 December: 1 January 2027 is a bank
     # holiday, so the due date rolls to Monday 4 January.
-    review_evidence(
-        session, definition(), request, second.id, DPO, "accept", "", date(2026, 12, 10), W
-    )
+    review_evidence(context(session, date(2026, 12, 10)), request, second.id, DPO, "accept", "")
     assert request.state == "triage"
     assert request.due_date == date(2027, 1, 4)
     restart = session.scalar(select(ClockEvent).where(ClockEvent.kind == "restart"))
@@ -168,7 +156,7 @@ def test_accepting_proof_restarts_the_clock_from_the_day_it_arrived(session):
     )
     with pytest.raises(FieldError):  # decided once only
         review_evidence(
-            session, definition(), request, second.id, DPO, "reject", "x", date(2026, 12, 10), W
+            context(session, date(2026, 12, 10)), request, second.id, DPO, "reject", "x"
         )
 
 
