@@ -266,3 +266,18 @@ def test_answering_a_question_with_a_file(client_request, session):
     response = send(client_request, [(io.BytesIO(pdf_bytes("more")), "more.pdf")], key="m" * 24)
     assert response.location.endswith("/track/request")
     assert counts() == (1, 1)
+
+
+def test_text_messages_about_evidence_point_to_the_tracking_page_not_to_email(app):
+    """Someone with only a mobile must be able to act on the text alone."""
+    for key in (
+        "evidence_needed",
+        "clarification_needed",
+        "evidence_accepted",
+        "evidence_rejected",
+    ):
+        _, body = definition().messages[key].templates["sms"].render({"reference": "DR-AAAA-BBBB"})
+        assert "email" not in body.lower(), key
+        assert "request" in body and "DR-AAAA-BBBB" in body
+    _, body = definition().messages["evidence_needed"].templates["sms"].render({})
+    assert "Check or update your request" in body
