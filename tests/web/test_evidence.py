@@ -194,6 +194,15 @@ def test_staff_accept_and_reject_on_the_request_page(app, client_request, sessio
     assert "Proof of parental responsibility" in evidence and "order.pdf" in evidence
     url = f"/staff/requests/{request.reference}/evidence/{order.id}"
     client_request.get(url)
+    # Staff who cannot see the request cannot reach its files or decide on them.
+    outsider = app.test_client()
+    sign_in(outsider, make_staff("caseworker", ["family_support"], name="Chris Moss"))
+    assert outsider.get(url).status_code == 404
+    assert outsider.post(url, data={"decision": "accept"}).status_code == 404
+    assert (
+        outsider.get(f"/staff/requests/{request.reference}/files/{order.upload_id}").status_code
+        == 404
+    )
     page = client_request.post(url, {"version": request.version}, 200)
     assert error_summary(page) == [("Select whether you accept or reject the file", "#decision")]
     page = client_request.post(url, {"decision": "reject", "version": request.version}, 200)
