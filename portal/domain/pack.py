@@ -84,6 +84,11 @@ def can_change(definition: WorkflowDefinition, request: DataRequest) -> bool:
     )
 
 
+def may_sign_off(request: DataRequest, actor: Actor) -> bool:
+    """Four eyes: nobody who changed the pack signs it off (pack_effects enforces it too)."""
+    return not (request.pack and actor.label in (request.pack.assembled_by or []))
+
+
 def _begin_change(session, definition, request, actor, today, working) -> DisclosurePack:
     pack = request.pack
     if pack is not None and pack.locked:

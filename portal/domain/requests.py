@@ -30,7 +30,6 @@ def facts_for(request: DataRequest, today: date, first_month_due=None) -> Reques
         tasks_total=len(request.tasks),
         tasks_open=sum(1 for t in request.tasks if t.status == "open"),
         routed_services=frozenset(t.service for t in request.tasks),
-        response_uploaded=any(u.purpose == "response" for u in request.uploads),
         pack_files=len(request.pack.files) if request.pack else 0,
         pack_checklist_done=bool(request.pack and request.pack.checklist),
         pack_signed_off=bool(request.pack and request.pack.locked),

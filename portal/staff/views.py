@@ -176,7 +176,9 @@ def _allowed(found):
     today = clock().today()
     deadline = deadline_of(found, definition(), working_calendar(), today)
     facts = facts_for(found, today, deadline.first_month_due if deadline else None)
-    return allowed_actions(definition(), facts, actor(), today)
+    offered = allowed_actions(definition(), facts, actor(), today)
+    # Whoever helped assemble the pack is not offered its sign-off (the domain refuses it too).
+    return [t for t in offered if t.pack != "sign_off" or pack_rules.may_sign_off(found, actor())]
 
 
 def _version(form) -> int | None:

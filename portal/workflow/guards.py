@@ -21,7 +21,6 @@ class RequestFacts:
     tasks_total: int = 0
     tasks_open: int = 0
     routed_services: frozenset[str] = frozenset()
-    response_uploaded: bool = False
     pack_files: int = 0
     pack_checklist_done: bool = False
     pack_signed_off: bool = False

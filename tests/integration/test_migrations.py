@@ -90,7 +90,7 @@ def test_the_evidence_and_pack_migration_goes_down_and_up_with_data(tmp_path):
             )
         db.session.rollback()
 
-        downgrade(revision="0007_notify_reliability")
+        downgrade(revision="0007_notify_reliability")  # through 0010 and 0009
         assert db.session.execute(text("SELECT count(*) FROM upload")).scalar() == 0
         assert db.session.execute(text("SELECT reference FROM data_request")).scalar() == reference
         upgrade()

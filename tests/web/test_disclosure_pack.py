@@ -114,7 +114,13 @@ def test_four_eyes_sign_off_records_every_hash_and_locks_the_pack(app, people, a
     assert "Schedule 2, paragraph 16: Third-party names" in text
     assert "Applied by Jo Smith, senior social worker" in text
 
-    # The person who assembled the pack is refused, whatever their role.
+    # The person who assembled the pack is not offered the sign-off, and is refused it whatever
+    # their role; a caseworker of a routed service is offered it.
+    signing = "Sign off the disclosure (practitioner)"
+    assert page.find("a", string=signing) is None
+    housing_page = as_("housing").get(f"/staff/requests/{request.reference}/pack")
+    assert housing_page.find("a", string=signing) is not None
+    dpo = as_("dpo")
     page = action(dpo, request, "sign_off_disclosure", 200)
     assert "someone else must sign it off" in error_summary(page)[0][0]
     db.session.refresh(request)

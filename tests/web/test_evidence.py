@@ -179,6 +179,15 @@ def test_staff_accept_and_reject_on_the_request_page(app, client_request, sessio
     assert "Proof of parental responsibility" in evidence and "order.pdf" in evidence
     url = f"/staff/requests/{request.reference}/evidence/{order.id}"
     client_request.get(url)
+    # Staff who cannot see the request cannot reach its files or decide on them.
+    outsider = app.test_client()
+    sign_in(outsider, make_staff("caseworker", ["family_support"], name="Chris Moss"))
+    assert outsider.get(url).status_code == 404
+    assert outsider.post(url, data={"decision": "accept"}).status_code == 404
+    assert (
+        outsider.get(f"/staff/requests/{request.reference}/files/{order.upload_id}").status_code
+        == 404
+    )
     page = client_request.post(url, {"version": request.version}, 200)
     assert error_summary(page) == [("Select whether you accept or reject the file", "#decision")]
     page = client_request.post(url, {"decision": "reject", "version": request.version}, 200)
@@ -246,3 +255,18 @@ def test_answering_a_question_with_a_file(client_request, session):
     response = send(client_request, [(io.BytesIO(pdf_bytes("more")), "more.pdf")], key="m" * 24)
     assert response.location.endswith("/track/request")
     assert counts() == (1, 1)
+
+
+def test_text_messages_about_evidence_point_to_the_tracking_page_not_to_email(app):
+    """Someone with only a mobile must be able to act on the text alone."""
+    for key in (
+        "evidence_needed",
+        "clarification_needed",
+        "evidence_accepted",
+        "evidence_rejected",
+    ):
+        _, body = definition().messages[key].templates["sms"].render({"reference": "DR-AAAA-BBBB"})
+        assert "email" not in body.lower(), key
+        assert "request" in body and "DR-AAAA-BBBB" in body
+    _, body = definition().messages["evidence_needed"].templates["sms"].render({})
+    assert "Check or update your request" in body

@@ -73,6 +73,8 @@ def test_every_staff_url_is_confined_by_role_and_service(app, people, as_):
         "/staff/requests/{ref}/actions/ask_clarification",
         "/staff/requests/{ref}/tasks/{service}",
         "/staff/requests/{ref}/pack",
+        "/staff/requests/{ref}/pack/files",
+        "/staff/requests/{ref}/pack/checklist",
     ]
     cases = {
         "dpo": {h: 200, f: 200},
