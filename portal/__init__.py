@@ -4,8 +4,9 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from portal.config import ROOT, check_notify_config, load_config
+from portal.config import ROOT, ConfigError, check_notify_config, load_config
 from portal.content import category_keys
+from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_production
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.security import init_security, init_upload_limits
 from portal.workflow import load_workflow
@@ -24,6 +25,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
     check_notify_config(app.config, app.extensions["workflow"].messages)
+    # The test suite sets a cheap argon2 cost here (an argon2.Parameters); production may not.
+    hashing = app.config.setdefault("PASSWORD_HASH_PARAMETERS", PRODUCTION_PARAMETERS)
+    if app.config["PRODUCTION"] and weaker_than_production(hashing):
+        raise ConfigError("PASSWORD_HASH_PARAMETERS is cheaper than argon2's RFC 9106 profile")
+    HASHER.use(hashing)
 
     app.jinja_loader = ChoiceLoader(
         [
