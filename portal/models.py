@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -400,7 +401,7 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     services: Mapped[list] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
-    must_change_password: Mapped[bool] = mapped_column(default=False)
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     last_totp_step: Mapped[int | None] = mapped_column(Integer)
