@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -324,7 +325,7 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
     message_key: Mapped[str] = mapped_column(String(60))
     # Lower is sent first: one-time codes go ahead of a backlog.
-    priority: Mapped[int] = mapped_column(default=1)
+    priority: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(Text)
     personalisation: Mapped[dict] = mapped_column(JSON, default=dict)
