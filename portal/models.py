@@ -160,7 +160,7 @@ class Upload(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[str | None] = mapped_column(ForeignKey("draft.id", ondelete="SET NULL"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(40))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]

@@ -8,7 +8,7 @@ from pprint import pformat
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import CheckConstraint, inspect
+from sqlalchemy import CheckConstraint, String, inspect
 
 from portal.extensions import db
 from portal.models import Base
@@ -45,3 +45,27 @@ def test_the_status_constraints_allow_what_the_models_allow(app):
             for check in inspector.get_check_constraints(table.name)
         }
         assert migrated == in_models, table.name
+
+
+def test_every_value_a_constraint_allows_fits_its_column():
+    """SQLite ignores a VARCHAR's length; PostgreSQL refuses a longer value. A status the
+    constraint allows but the column cannot hold fails only in production."""
+    too_long = []
+    for table in Base.metadata.sorted_tables:
+        for check in table.constraints:
+            if not isinstance(check, CheckConstraint):
+                continue
+            sql = str(check.sqltext)
+            for column in table.columns:
+                length = getattr(column.type, "length", None)
+                if (
+                    isinstance(column.type, String)
+                    and length
+                    and re.search(rf"\b{column.name}\b", sql)
+                ):
+                    too_long += [
+                        f"{table.name}.{column.name} ({length}): {value!r}"
+                        for value in _quoted_values(sql)
+                        if len(value) > length
+                    ]
+    assert too_long == []
