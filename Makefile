@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# pytest-xdist workers: one per core by default. Under PostgreSQL each worker uses its own
+# database beside PG_TEST_URL's (test_gw0, test_gw1...), created and dropped by the suite.
+TEST_WORKERS ?= auto
 
 .PHONY: run install install-test test test-postgres test-browser bench lint format assets clean
 
@@ -35,17 +38,17 @@ run: install
 # Install what the tests need, check lint and formatting, and run the suite (SQLite). The
 # browser suite runs when Debian's Chromium is installed and is skipped, saying so, when not.
 test: install-test lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The same suite against PostgreSQL (the production store). The browser suite is left out: it
 # starts its own server on its own SQLite database and is run by `make test`.
 test-postgres: install-test
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q --ignore=tests/browser
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/browser
 
 # Only the browser journeys and axe-core checks, refusing to skip; screenshots of every page at
 # phone and desktop widths land in tests/browser/screenshots/.
 test-browser: install-test
-	REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/browser
+	REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(TEST_WORKERS) tests/browser
 
 # Throughput of the Notify outbox worker against a local Notify server, as ratios to a
 # baseline measured in the same run. PostgreSQL by default (its schema is replaced).

@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -323,7 +325,7 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
     message_key: Mapped[str] = mapped_column(String(60))
     # Lower is sent first: one-time codes go ahead of a backlog.
-    priority: Mapped[int] = mapped_column(default=1)
+    priority: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(Text)
     personalisation: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -400,7 +402,7 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(20))
     services: Mapped[list] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
-    must_change_password: Mapped[bool] = mapped_column(default=False)
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     last_totp_step: Mapped[int | None] = mapped_column(Integer)

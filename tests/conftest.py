@@ -1,12 +1,15 @@
 """Test set-up: a real database per test (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), migrated with Alembic exactly as in production."""
+TEST_DATABASE_URL is set), migrated with Alembic exactly as in production. Safe under
+pytest-xdist: each worker has its own temporary folder and its own PostgreSQL database."""
 
 import os
 import shutil
 
 import pytest
+from argon2 import Parameters, Type
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from jinja2 import BytecodeCache
+from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
 from portal.extensions import db
@@ -14,6 +17,32 @@ from tests.helpers import ClientRequest
 from tests.notify_server import API_KEY, FakeNotify, template_ids
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1... when run with -n
+# Staff passwords are hashed with argon2id at the smallest cost it allows: real hashes, real
+# verification, without the suite spending its time on key stretching. The production cost is
+# tested once, in tests/integration/test_password_cost.py.
+CHEAP_PASSWORD_HASHING = Parameters(
+    type=Type.ID, version=19, salt_len=16, hash_len=16, time_cost=1, memory_cost=8, parallelism=1
+)
+
+
+class TemplateCache(BytecodeCache):
+    """Compiled templates shared by the apps of one test process (each test makes its own
+    app, and compiling every page's templates again for each was a fifth of the suite's
+    time). Keyed by template name and source checksum, so an edited template is recompiled."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = TemplateCache()
 
 
 def _app(database_url: str, **overrides):
@@ -26,19 +55,46 @@ def _app(database_url: str, **overrides):
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    if not config.get("PRODUCTION"):  # production refuses a cheap cost, as it should
+        config.setdefault("PASSWORD_HASH_PARAMETERS", CHEAP_PASSWORD_HASHING)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
+
+
+def _create_database(server_url: str, name: str, drop_only=False) -> str:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not drop_only:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
+def postgres_url():
+    """TEST_DATABASE_URL itself, or under pytest-xdist a database of each worker's own beside
+    it (test -> test_gw0, test_gw1...), made afresh and dropped at the end, so that workers
+    never truncate each other's tables."""
+    if not XDIST_WORKER:
+        yield TEST_DATABASE_URL
+        return
+    name = f"{make_url(TEST_DATABASE_URL).database}_{XDIST_WORKER}"
+    yield _create_database(TEST_DATABASE_URL, name)
+    _create_database(TEST_DATABASE_URL, name, drop_only=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(request, tmp_path_factory):
     """Run the migrations once; tests then start from a copy (SQLite) or a truncate (Postgres)."""
     if TEST_DATABASE_URL:
-        engine = create_engine(TEST_DATABASE_URL)
+        url = request.getfixturevalue("postgres_url")
+        engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        url = TEST_DATABASE_URL
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
     app = _app(url)
@@ -65,8 +121,8 @@ def _truncate(url):
 @pytest.fixture
 def database_url(migrated_database, tmp_path):
     if TEST_DATABASE_URL:
-        _truncate(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
+        _truncate(migrated_database)
+        return migrated_database
     path = tmp_path / "test.db"
     shutil.copy(migrated_database.removeprefix("sqlite:///"), path)
     return f"sqlite:///{path}"

@@ -1,27 +1,22 @@
 """Staff accounts: creation, passwords (argon2), TOTP two-factor, lock-out, and ending every
 session at once. No request context needed."""
 
-import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.content import CONTENT
 from portal.domain import DomainError, FieldError, as_utc
+from portal.domain.passwords import HASHER
 from portal.models import STAFF_ROLES, AuditEvent, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-HASHER = PasswordHasher()
-# Checking a password for an unknown email still costs one argon2 verification, so the
-# response time does not tell which emails have accounts.
-_DUMMY_HASH = HASHER.hash("not-a-real-password-used-for-timing")
 
 
 def _common_passwords() -> frozenset[str]:
@@ -158,8 +153,9 @@ def check_password(session: Session, email: str, password: str, now: datetime) -
 
 
 def _burn(password: str) -> None:
-    with contextlib.suppress(VerificationError, InvalidHashError):
-        HASHER.verify(_DUMMY_HASH, password or "x")
+    # An unknown email still costs one argon2 verification, so the response time does not
+    # tell which emails have accounts.
+    HASHER.burn(password)
 
 
 def is_locked(user: StaffUser, now: datetime) -> bool:

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
+from tests.conftest import CHEAP_PASSWORD_HASHING
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -79,6 +80,7 @@ def live_server(tmp_path_factory, chromium):
             "NOTIFY_API_KEY": None,
             # Journeys post many forms quickly; limits are tested in the web suite.
             "RATELIMIT_ENABLED": False,
+            "PASSWORD_HASH_PARAMETERS": CHEAP_PASSWORD_HASHING,
         }
     )
     with app.app_context():

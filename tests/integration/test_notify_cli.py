@@ -82,7 +82,7 @@ def test_two_workers_on_postgres_never_send_the_same_message_twice(app, fake_not
     env = {
         **os.environ,
         **template_ids(),
-        "DATABASE_URL": TEST_DATABASE_URL,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "NOTIFY_API_KEY": API_KEY,
         "NOTIFY_BASE_URL": fake_notify.base_url,
         # 20 a second between them: the shared budget, not each worker, sets the pace.

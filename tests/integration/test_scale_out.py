@@ -41,9 +41,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# How long a process may take to answer at all. Generous: on a busy machine `flask run`
+# can take well over ten seconds to import and start; a healthy one answers far sooner.
+START_UP_LIMIT_SECONDS = 180
+
+
+def wait_until_ready(proc: subprocess.Popen, url: str) -> None:
+    """Poll until the process answers, failing at once if it exits first."""
+    deadline = time.monotonic() + START_UP_LIMIT_SECONDS
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url} exited with {proc.returncode} before answering")
+        try:
+            urllib.request.urlopen(url + "/staff/sign-in", timeout=5)  # noqa: S310
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{url} did not answer within {START_UP_LIMIT_SECONDS} s"
+                ) from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def web_processes(count: int, env: dict):
-    """`count` separate `flask run` processes on free loopback ports; yields their base URLs."""
+    """`count` separate `flask run` processes on free loopback ports; yields their base URLs
+    once every one of them answers."""
     procs, urls = [], []
     try:
         for _ in range(count):
@@ -58,27 +81,20 @@ def web_processes(count: int, env: dict):
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(url + "/staff/sign-in", timeout=1)  # noqa: S310
-                    break
-                except (urllib.error.URLError, ConnectionError):
-                    time.sleep(0.1)
-            else:
-                raise AssertionError(f"{url} did not start")
+        for proc, url in zip(procs, urls, strict=True):
+            wait_until_ready(proc, url)
         yield urls
     finally:
         for proc in procs:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
 
 
 def sign_in_statuses(urls: list[str], attempts: int) -> list[int]:
     """Wrong passwords posted to the processes in turn, from one browser (one cookie jar, one
     CSRF token: the processes share the secret key, as production processes do)."""
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    page = browser.open(urls[0] + "/staff/sign-in", timeout=10).read().decode()
+    page = browser.open(urls[0] + "/staff/sign-in", timeout=60).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode(
         {"csrf_token": token, "email": "nobody@example.gov.uk", "password": "wrong-password-1"}
@@ -86,7 +102,7 @@ def sign_in_statuses(urls: list[str], attempts: int) -> list[int]:
     statuses = []
     for i in range(attempts):
         try:
-            response = browser.open(urls[i % len(urls)] + "/staff/sign-in", form, timeout=10)
+            response = browser.open(urls[i % len(urls)] + "/staff/sign-in", form, timeout=60)
             statuses.append(response.status)
         except urllib.error.HTTPError as error:
             statuses.append(error.code)

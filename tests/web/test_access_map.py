@@ -1,0 +1,179 @@
+"""Every route in the app's URL map has an access check, or is on the reviewed list of routes
+that need none. Staff routes refuse a visitor who is not signed in, or signed in with the
+password alone, and refuse each role the table below does not give them; tracking routes refuse
+anyone who has not confirmed a code for the request. A new route fails here until it is put in
+one of the tables, which is the moment to decide who may open it."""
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from portal.extensions import db
+from tests.staff_helpers import PASSWORD, make_staff, sign_in
+
+# Routes that need no access check, and why. Reviewed: keep the reason honest.
+PUBLIC = {
+    "static": "GOV.UK Frontend and the portal's own CSS, JavaScript and images",
+    "public.start": "the start page",
+    "public.begin": "starts a new draft in the visitor's own session",
+    "public.question": "the resident's own draft only, found through their own session",
+    "public.confirm_contact": "the resident's own draft only, found through their own session",
+    "public.resend_code": "the resident's own draft only, found through their own session",
+    "public.check": "the resident's own draft only, found through their own session",
+    "public.confirmation": "the resident's own draft only, found through their own session",
+    "public.privacy": "information page",
+    "public.accessibility": "information page",
+    "public.cookies": "information page",
+    "public.contact": "information page",
+    "public.captured_messages": "development only: 404 in production and whenever Notify is "
+    "configured (tests/web/test_pages.py)",
+    "public.track": "the tracking sign-in itself: reference and contact",
+    "public.track_code": "the tracking sign-in itself: the code sent to that contact",
+    "staff.sign_in": "the staff sign-in itself: password",
+    "staff.two_factor": "the staff sign-in itself: code, only after the password",
+    "staff.set_up_two_factor": "the staff sign-in itself: first code, only after the password",
+    "notify_callbacks.delivery_receipt": "Notify's delivery receipts: bearer token "
+    "(tests/web/test_notify_callback.py)",
+}
+
+ANYONE_SIGNED_IN = ("dpo", "caseworker", "admin")
+REQUESTS = ("dpo", "caseworker")
+# Who may open each staff route (caseworkers further confined to their services, tested in
+# tests/web/test_staff_casework.py).
+STAFF = {
+    "staff.home": ANYONE_SIGNED_IN,
+    "staff.change_password": ANYONE_SIGNED_IN,
+    "staff.sign_out": ANYONE_SIGNED_IN,
+    "staff.queue": REQUESTS,
+    "staff.request_page": REQUESTS,
+    "staff.action": REQUESTS,
+    "staff.note": REQUESTS,
+    "staff.task": REQUESTS,
+    "staff.evidence_review": REQUESTS,
+    "staff.pack_page": REQUESTS,
+    "staff.pack_file_add": REQUESTS,
+    "staff.pack_file_remove": REQUESTS,
+    "staff.pack_checklist": REQUESTS,
+    "staff.pack_reopen_delivery": REQUESTS,
+    "staff.download": REQUESTS,
+    "staff.resolve": REQUESTS,
+    "staff.assign_request": ("dpo",),
+    "staff.identity": ("dpo",),
+    "staff.new_request": ("dpo",),
+    "staff.messages": ("dpo",),
+    "staff.services_page": ("dpo", "admin"),
+    "staff.accounts": ("admin",),
+    "staff.new_account": ("admin",),
+    "staff.account": ("admin",),
+    "staff.account_reset_two_factor": ("admin",),
+    "staff.account_active": ("admin",),
+}
+
+# The requester's pages after sending: open only with a confirmed tracking code.
+TRACKING_PREFIX = "public.track_"
+
+
+def _routes(app):
+    """(endpoint, method, url) for every route and method, with made-up arguments: an access
+    check comes before anything is looked up."""
+    for rule in app.url_map.iter_rules():
+        values = {
+            name: 1 if isinstance(converter, IntegerConverter) else "DR-AAAA-BBBB"
+            for name, converter in rule._converters.items()
+        }
+        url = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def _kind(endpoint: str) -> str:
+    if endpoint in PUBLIC:
+        return "public"
+    if endpoint in STAFF:
+        return "staff"
+    if endpoint.startswith(TRACKING_PREFIX):
+        return "tracking"
+    return "unknown"
+
+
+def _redirects_to(response, path: str) -> bool:
+    return response.status_code in (302, 303) and response.location.split("?")[0].endswith(path)
+
+
+def access_problems(app) -> list[str]:
+    """What a walk of the URL map finds wrong, one line per route and method."""
+    problems = []
+    routes = list(_routes(app))
+    endpoints = {endpoint for endpoint, _, _ in routes}
+    problems += [f"{e}: on the public list but not in the app" for e in PUBLIC.keys() - endpoints]
+    problems += [f"{e}: in the staff table but not in the app" for e in STAFF.keys() - endpoints]
+
+    people = {
+        role: make_staff(role, ["housing"] if role == "caseworker" else [])
+        for role in ANYONE_SIGNED_IN
+    }
+    visitor = app.test_client()
+    password_only = app.test_client()
+    password_only.post("/staff/sign-in", data={"email": people["dpo"].email, "password": PASSWORD})
+    signed_in = {}
+    for role, person in people.items():
+        signed_in[role] = app.test_client()
+        sign_in(signed_in[role], person)
+
+    for endpoint, method, url in routes:
+        kind = _kind(endpoint)
+        where = f"{endpoint} ({method} {url})"
+        if kind == "unknown":
+            problems.append(f"{where}: not in any table: decide who may open it")
+        elif kind == "tracking":
+            response = visitor.open(url, method=method)
+            if not (_redirects_to(response, "/track") or response.status_code in (401, 403, 404)):
+                problems.append(f"{where}: open without a confirmed tracking code")
+        elif kind == "staff":
+            for who, client in [("nobody", visitor), ("password only", password_only)]:
+                response = client.open(url, method=method)
+                if not _redirects_to(response, "/staff/sign-in"):
+                    problems.append(f"{where}: {who} got {response.status_code}, not sign-in")
+            for role in set(ANYONE_SIGNED_IN) - set(STAFF[endpoint]):
+                response = signed_in[role].open(url, method=method)
+                if response.status_code != 403:
+                    problems.append(f"{where}: {role} got {response.status_code}, not 403")
+    db.session.rollback()
+    return problems
+
+
+def test_every_route_checks_access_or_is_on_the_public_list(app):
+    assert access_problems(app) == []
+
+
+@pytest.mark.parametrize("where", ["staff", "tracking"])
+def test_a_new_route_without_an_access_check_is_caught(make_app, where):
+    app = make_app()
+    if where == "staff":
+        app.add_url_rule("/staff/export", "staff.export", lambda: "every request")
+    else:
+        app.add_url_rule("/track/request/export", "public.track_export", lambda: "a request")
+    with app.app_context():
+        problems = access_problems(app)
+        db.session.remove()
+        db.engine.dispose()
+    export = "staff.export" if where == "staff" else "public.track_export"
+    assert problems and all(p.startswith(export) for p in problems), problems
+
+
+def test_a_staff_route_open_to_the_wrong_role_is_caught(make_app):
+    from portal.staff.access import staff_required
+
+    app = make_app()
+    app.add_url_rule("/staff/all-accounts", "staff.all_accounts", staff_required()(lambda: "x"))
+    STAFF["staff.all_accounts"] = ("admin",)
+    try:
+        with app.app_context():
+            problems = access_problems(app)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        del STAFF["staff.all_accounts"]
+    assert sorted(problems) == [
+        "staff.all_accounts (GET /staff/all-accounts): caseworker got 200, not 403",
+        "staff.all_accounts (GET /staff/all-accounts): dpo got 200, not 403",
+    ]
