@@ -20,6 +20,7 @@ from portal.models import (
     OutboxMessage,
     Upload,
 )
+from portal.runtime import definition
 from tests.factories import DPO, context, make_request, pdf_bytes
 from tests.helpers import error_summary, latest_code, normalise
 from tests.staff_helpers import make_staff, sign_in
