@@ -184,6 +184,20 @@ def submit_evidence(
                 },
             )
         )
+        # Staff must know proof has arrived: until they accept it the clock does not run.
+        routing = definition.routing
+        queue(
+            session,
+            definition,
+            "staff_evidence_sent",
+            [("email", routing.team_emails[routing.triage_team])],
+            {
+                "reference": request.reference,
+                "what": KIND_LABELS[submission.kind],
+                "files": str(len(submission.files)),
+            },
+            request,
+        )
         session.commit()
     except IntegrityError:
         # The same form posted twice at once: the other copy was stored.

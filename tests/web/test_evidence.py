@@ -107,6 +107,11 @@ def test_a_double_submission_is_stored_once(client_request, session):
     assert "sent=1" in response.location
     send(client_request, files())  # the same page posted again (a double click)
     assert counts() == (1, 1)
+    told = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.message_key == "staff_evidence_sent")
+    ).all()
+    assert len(told) == 1 and told[0].recipient == definition().routing.team_emails["dpo"]
+    assert told[0].personalisation["what"] == "proof of identity"
     # Sending the same file again in a new submission is refused, with a field error.
     page = send(client_request, files(), 200, key="n" * 24)
     assert error_summary(page) == [("You have already sent us one of these files", "#files")]
