@@ -20,6 +20,7 @@ from tests.factories import (
     to_disclosure_review,
 )
 from tests.helpers import deliver_messages, error_summary, latest_code, normalise
+from tests.workflow_names import state
 
 CASEWORKER = Actor("caseworker", frozenset({"housing"}), 99)
 
@@ -84,16 +85,16 @@ def test_answering_our_question_resumes_the_request(client_request, session):
     page = client_request.post("/track/request/answer", {"answer": " "}, 200)
     assert error_summary(page) == [("Enter your answer", "#answer")]
     session.refresh(request)
-    assert request.state == "awaiting_clarification"
+    assert request.state == state("awaiting_clarification")
 
     response = client_request.post("/track/request/answer", {"answer": "Years 7 to 9"})
     assert "answered=1" in response.location
     session.refresh(request)
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
     answered = session.scalar(
         select(AuditEvent).where(AuditEvent.action == "clarification_received")
     )
-    assert answered.actor == "requester" and answered.detail["answer"] == "Years 7 to 9"
+    assert answered.actor_kind == "requester" and answered.detail["answer"] == "Years 7 to 9"
 
 
 def test_withdrawing(client_request, session):
@@ -102,7 +103,7 @@ def test_withdrawing(client_request, session):
     client_request.get("/track/request/withdraw")
     client_request.post("/track/request/withdraw")
     session.refresh(request)
-    assert request.state == "withdrawn"
+    assert request.state == state("withdrawn")
     page = client_request.get("/track/request")
     assert "You withdrew your request" in page.get_text()
     assert page.find("a", string="Withdraw your request") is None
