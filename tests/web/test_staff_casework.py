@@ -368,7 +368,7 @@ def test_a_whole_access_request_through_the_pages(people, as_):
         f"/staff/requests/{ref}/actions/sign_off_disclosure", {"version": request.version}
     )
     db.session.refresh(request)
-    assert request.state == "response_ready"
+    assert request.state == state("response_ready")
     dpo = as_("dpo")
     dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version})
     db.session.refresh(request)

@@ -10,19 +10,17 @@ from portal.domain.actions import apply_action
 from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxMessage
-from portal.workflow import Actor
 from tests.factories import (
     DPO,
     build_pack,
     context,
     make_request,
     pdf_bytes,
+    staff_actor,
     to_disclosure_review,
 )
 from tests.helpers import deliver_messages, error_summary, latest_code, normalise
 from tests.workflow_names import state
-
-CASEWORKER = Actor("caseworker", frozenset({"housing"}), 99)
 
 
 def today() -> date:
@@ -113,7 +111,8 @@ def test_the_response_is_downloaded_once_complete(client_request, session, app):
     request = to_disclosure_review(session, make_request(session), today())
     store = FileStore(app.config["UPLOAD_STORAGE_DIR"])
     pack = build_pack(session, request, store, today())
-    apply_action(context(session, today()), request, "sign_off_disclosure", CASEWORKER)
+    caseworker = staff_actor(session, "caseworker", "Casey Worker", ["housing"])
+    apply_action(context(session, today()), request, "sign_off_disclosure", caseworker)
     page = sign_in_as_requester(client_request, request)
     assert page.find("a", string=lambda s: s and "Case notes" in s) is None
     file_id = pack.files[0].id
