@@ -346,7 +346,7 @@ def record_download(session: Session, request: DataRequest, file: PackFile, now:
     _audit(
         session,
         request,
-        "requester",
+        Actor("requester"),
         DOWNLOAD_ACTION,
         {
             "file": file.title,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.filestore import FileStore
 from portal.extensions import db
-from portal.models import AuditEvent, PackFile, Upload
+from portal.models import AuditActor, AuditEvent, PackFile, Upload
 from tests.factories import (
     NOTHING_TO_DECLARE,
     build_pack,
@@ -130,7 +130,8 @@ def test_four_eyes_sign_off_records_every_hash_and_locks_the_pack(app, people, a
     db.session.refresh(request)
     assert request.state == state("response_ready") and request.pack.locked
     signed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pack_signed_off"))
-    assert signed.actor == f"caseworker:{people['housing'].id}"
+    hana = people["housing"]
+    assert signed.actor == AuditActor("staff", hana.full_name, hana.id, "caseworker")
     assert [f["sha256"] for f in signed.detail["files"]] == [
         hashlib.sha256(big).hexdigest(),
         hashlib.sha256(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100).hexdigest(),
