@@ -5,7 +5,7 @@ part of the system. Replaces the `actor` label ("dpo:2"), which read differently
 person's role changed.
 
 Revision ID: 0005_audit_actors
-Revises: 0009_evidence_and_pack
+Revises: 0010_upload_purpose_length
 """
 
 import re
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_audit_actors"
-down_revision = "0009_evidence_and_pack"
+down_revision = "0010_upload_purpose_length"
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(
     bool(TEST_DATABASE_URL), reason="SQLite table rebuilds; PostgreSQL alters in place"
 )
 
-BEFORE_AUDIT_ACTORS = "0009_evidence_and_pack"  # the revision 0005_audit_actors follows
+BEFORE_AUDIT_ACTORS = "0010_upload_purpose_length"  # the revision 0005_audit_actors follows
 DANA = (
     "INSERT INTO staff_user (id, email, full_name, role, services, password_hash,"
     " totp_confirmed, active, failed_attempts, session_epoch, created_at, must_change_password)"
