@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models. Statuses are constrained in the database as well as in code."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -51,6 +52,7 @@ UPLOAD_PURPOSES = (
 EVIDENCE_KINDS = ("identity", "authority", "parental_responsibility", "answer")
 EVIDENCE_STATUSES = ("submitted", "accepted", "rejected")
 STAFF_ROLES = ("dpo", "caseworker", "admin")
+ACTOR_KINDS = ("staff", "requester", "system")
 
 
 def _in(column: str, values) -> str:
@@ -262,19 +264,71 @@ class VerificationCode(Base):
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
 
 
+@dataclass(frozen=True)
+class AuditActor:
+    """Who did something, as the audit trail keeps it: a member of staff by key, with the name
+    and role they had at the time (so a later change of name or role leaves history as it
+    was); the requester; or a named part of the system (the sweep, GOV.UK Notify, a command)."""
+
+    kind: str
+    name: str
+    staff_id: int | None = None
+    role: str | None = None
+
+    @classmethod
+    def staff(cls, user: "StaffUser") -> "AuditActor":
+        return cls("staff", user.full_name, user.id, user.role)
+
+    @classmethod
+    def system(cls, name: str) -> "AuditActor":
+        return cls("system", name)
+
+    @classmethod
+    def acting(cls, actor) -> "AuditActor":
+        """From the workflow's Actor (role, id, name): the requester, or a member of staff."""
+        if actor.role == "requester":
+            return REQUESTER
+        return cls("staff", actor.name or actor.role, actor.id, actor.role)
+
+
+REQUESTER = AuditActor("requester", "requester")
+
+
 class AuditEvent(Base):
     """Append-only: the migration adds triggers refusing UPDATE and DELETE."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (
+        CheckConstraint(_in("actor_kind", ACTOR_KINDS), name="ck_audit_actor_kind"),
+        CheckConstraint(
+            "actor_staff_id IS NULL OR actor_kind = 'staff'", name="ck_audit_actor_staff"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"), index=True)
-    actor: Mapped[str] = mapped_column(String(100))
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor_name: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(60))
     from_state: Mapped[str | None] = mapped_column(String(40))
     to_state: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
+
+    def __init__(self, *, actor: AuditActor, **columns):
+        super().__init__(
+            actor_kind=actor.kind,
+            actor_staff_id=actor.staff_id,
+            actor_role=actor.role,
+            actor_name=actor.name,
+            **columns,
+        )
+
+    @property
+    def actor(self) -> AuditActor:
+        return AuditActor(self.actor_kind, self.actor_name, self.actor_staff_id, self.actor_role)
 
 
 class ClockEvent(Base):

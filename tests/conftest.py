@@ -4,6 +4,8 @@ pytest-xdist: each worker has its own temporary folder and its own PostgreSQL da
 
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from argon2 import Parameters, Type
@@ -15,6 +17,7 @@ from portal import create_app
 from portal.extensions import db
 from tests.helpers import ClientRequest
 from tests.notify_server import API_KEY, FakeNotify, template_ids
+from tests.workflow_names import SHIPPED, copy_with_states_renamed
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1... when run with -n
@@ -43,6 +46,29 @@ class TemplateCache(BytecodeCache):
 
 
 TEMPLATE_CACHE = TemplateCache()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--renamed-workflow",
+        action="store_true",
+        help="run against a copy of workflows/ with every state renamed (domain and web tests)",
+    )
+
+
+def pytest_configure(config):
+    # Set before any app is made, so every app (and any process the tests start) loads the copy.
+    if config.getoption("renamed_workflow"):
+        copy = Path(tempfile.mkdtemp(prefix="renamed-workflow-"))
+        copy_with_states_renamed(SHIPPED, copy)
+        config.add_cleanup(lambda: shutil.rmtree(copy, ignore_errors=True))
+        os.environ["WORKFLOW_DIR"] = str(copy)
+
+
+def pytest_report_header(config):
+    if config.getoption("renamed_workflow"):
+        return f"workflow: every state renamed, from {os.environ['WORKFLOW_DIR']}"
+    return None
 
 
 def _app(database_url: str, **overrides):

@@ -3,14 +3,17 @@
 from datetime import UTC, date, datetime
 
 from portal.deadlines import WorkingCalendar
+from portal.domain.casework import actor_for
 from portal.domain.context import DomainContext
 from portal.domain.requests import submit_request
-from portal.models import Attention, Draft
+from portal.models import Attention, Draft, StaffUser
 from portal.runtime import definition
 from portal.workflow import Actor
 
 W = WorkingCalendar()
-DPO = Actor("dpo", id=1)
+# The DPO the domain tests act as: the first staff account, which make_request creates when the
+# test has made none (audit events refer to a real account).
+DPO = Actor("dpo", id=1, name="Dana Price")
 RECEIVED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # due Tue 29 Dec 2026
 
 
@@ -40,8 +43,31 @@ def make_request(
         id=key, answers=answers(right, who, dob, name), verified_contact="sam@example.com"
     )
     session.add(draft)
+    if session.get(StaffUser, DPO.id) is None and not session.query(StaffUser).count():
+        session.add(
+            StaffUser(
+                email="dana.price@example.gov.uk",
+                full_name=DPO.name,
+                role=DPO.role,
+                password_hash="!",  # no password: this account cannot sign in
+            )
+        )
     session.commit()
     return submit_request(context(session, now), draft, draft.answers)
+
+
+def staff_actor(session, role: str, name: str, services=()) -> Actor:
+    """A member of staff who cannot sign in, acting through the domain functions."""
+    user = StaffUser(
+        email=f"{name.lower().replace(' ', '.')}@example.gov.uk",
+        full_name=name,
+        role=role,
+        services=list(services),
+        password_hash="!",  # no password: this account cannot sign in
+    )
+    session.add(user)
+    session.commit()
+    return actor_for(user)
 
 
 def flag_attention(session, request, detail, kind="contact_failed") -> Attention:

@@ -5,7 +5,7 @@ import pyotp
 from portal.deadlines.calendar import now_utc
 from portal.domain.staff_accounts import create_staff
 from portal.extensions import db
-from portal.models import StaffUser
+from portal.models import AuditActor, StaffUser
 from portal.runtime import definition
 
 PASSWORD = "kettle-harbour-violet-93"  # noqa: S105
@@ -25,7 +25,7 @@ def make_staff(
         password=PASSWORD,
         services=list(services),
         known_services=definition().routing.services,
-        actor="test",
+        actor=AuditActor.system("test"),
         temporary_password=temporary_password,
     )
     if two_factor:

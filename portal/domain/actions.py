@@ -13,7 +13,7 @@ from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
-from portal.models import AuditEvent, DataRequest, ServiceTask
+from portal.models import AuditActor, AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
 
 STALE_MESSAGE = (
@@ -135,7 +135,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=actor.label,
+            actor=AuditActor.acting(actor),
             action=decision.action,
             from_state=decision.from_state,
             to_state=decision.to_state,

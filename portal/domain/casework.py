@@ -9,14 +9,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest
 from portal.domain.context import DomainContext
-from portal.models import Attention, AuditEvent, DataRequest, ServiceTask, StaffUser, Upload
+from portal.models import (
+    Attention,
+    AuditActor,
+    AuditEvent,
+    DataRequest,
+    ServiceTask,
+    StaffUser,
+    Upload,
+)
 from portal.workflow import Actor
 
 NOTE_LIMIT = 5000
 
 
 def actor_for(user: StaffUser) -> Actor:
-    return Actor(user.role, frozenset(user.services or ()), user.id)
+    return Actor(user.role, frozenset(user.services or ()), user.id, user.full_name)
 
 
 def visible_requests(actor: Actor):
@@ -46,7 +54,7 @@ def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=actor.label,
+            actor=AuditActor.acting(actor),
             action=action,
             from_state=request.state,
             to_state=request.state,

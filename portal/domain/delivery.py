@@ -10,6 +10,7 @@ from portal.models import (
     DELIVERY_STATUSES,
     FAILED_STATUSES,
     Attention,
+    AuditActor,
     AuditEvent,
     OutboxMessage,
 )
@@ -77,7 +78,7 @@ def raise_if_unreachable(
     session.add(
         AuditEvent(
             request_id=row.request_id,
-            actor="GOV.UK Notify",
+            actor=AuditActor.system("GOV.UK Notify"),
             action="message_failed",
             detail={"message": row.message_key, "channel": row.channel, "reason": reason},
         )

@@ -20,7 +20,14 @@ from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.uploads import UPLOAD_CONTENT_TYPES
-from portal.models import AuditEvent, DataRequest, EvidenceFile, EvidenceSubmission, Upload
+from portal.models import (
+    AuditActor,
+    AuditEvent,
+    DataRequest,
+    EvidenceFile,
+    EvidenceSubmission,
+    Upload,
+)
 from portal.workflow import Actor, WorkflowDefinition
 
 MAX_FILES = 10
@@ -174,7 +181,7 @@ def submit_evidence(
         session.add(
             AuditEvent(
                 request_id=request.id,
-                actor="requester",
+                actor=AuditActor.acting(REQUESTER),
                 action="evidence_sent",
                 from_state=request.state,
                 to_state=request.state,
@@ -252,7 +259,7 @@ def review_evidence(
         session.add(
             AuditEvent(
                 request_id=request.id,
-                actor=actor.label,
+                actor=AuditActor.acting(actor),
                 action=f"evidence_{item.status}",
                 from_state=request.state,
                 to_state=request.state,

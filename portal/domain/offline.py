@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from portal.domain import DomainError, FieldError
 from portal.domain.context import DomainContext
 from portal.domain.requests import create_request
-from portal.models import AuditEvent, DataRequest, Draft
+from portal.models import AuditActor, AuditEvent, DataRequest, Draft
 from portal.workflow import Actor
 
 # How a request reached the council, and how staff pages name it.
@@ -61,7 +61,7 @@ def log_offline_request(ctx: DomainContext, data: dict, actor: Actor) -> DataReq
         session.add(
             AuditEvent(
                 request_id=request.id,
-                actor=actor.label,
+                actor=AuditActor.acting(actor),
                 action="logged_offline",
                 from_state=None,
                 to_state=request.state,

@@ -19,7 +19,7 @@ from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.filestore import FileStore, FileTooLarge
 from portal.domain.uploads import UPLOAD_CONTENT_TYPES
-from portal.models import AuditEvent, DataRequest, DisclosurePack, PackFile, Upload
+from portal.models import AuditActor, AuditEvent, DataRequest, DisclosurePack, PackFile, Upload
 from portal.workflow import Actor, WorkflowDefinition
 
 TITLE_LIMIT = 200
@@ -52,11 +52,11 @@ def _check_version(request: DataRequest, expected_version: int | None) -> None:
         raise StaleRequest(STALE_MESSAGE)
 
 
-def _audit(session, request, actor_label: str, action: str, detail: dict) -> None:
+def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=actor_label,
+            actor=AuditActor.acting(actor),
             action=action,
             from_state=request.state,
             to_state=request.state,
@@ -96,7 +96,7 @@ def _begin_change(session, definition, request, actor, today, working) -> Disclo
         if reopen is None:
             raise DomainError("The response has been sent: the disclosure pack cannot change.")
         apply_in_transaction(session, definition, request, reopen.action, actor, today, working)
-        _audit(session, request, actor.label, "pack_reopened", {"why": "changed after sign-off"})
+        _audit(session, request, actor, "pack_reopened", {"why": "changed after sign-off"})
     elif _transition_with(definition, request.state, "sign_off") is None:
         raise DomainError("The disclosure pack can be changed only during disclosure review.")
     if pack is None:
@@ -174,7 +174,7 @@ def add_pack_file(
         _audit(
             session,
             request,
-            actor.label,
+            actor,
             "pack_file_added",
             {"title": title, "sha256": stored.sha256, "bytes": stored.size},
         )
@@ -208,7 +208,7 @@ def remove_pack_file(
     _audit(
         session,
         request,
-        actor.label,
+        actor,
         "pack_file_removed",
         {"title": found.title, "sha256": upload.sha256},
     )
@@ -294,7 +294,7 @@ def save_checklist(
     checklist = checked_checklist(data)
     pack = _begin_change(session, definition, request, actor, today, working)
     pack.checklist = checklist
-    _audit(session, request, actor.label, "pack_checklist_saved", checklist)
+    _audit(session, request, actor, "pack_checklist_saved", checklist)
     _commit(session)
 
 
@@ -324,7 +324,7 @@ def reopen_delivery(
     _audit(
         session,
         request,
-        actor.label,
+        actor,
         "delivery_reopened",
         {"until": (today + timedelta(days=days)).isoformat()},
     )
@@ -346,7 +346,7 @@ def record_download(session: Session, request: DataRequest, file: PackFile, now:
     _audit(
         session,
         request,
-        "requester",
+        Actor("requester"),
         DOWNLOAD_ACTION,
         {
             "file": file.title,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
-from portal.models import AuditEvent, DataRequest, DisclosurePack
+from portal.models import AuditActor, AuditEvent, DataRequest, DisclosurePack
 from portal.workflow import Actor
 
 FOUR_EYES_MESSAGE = (
@@ -19,7 +19,7 @@ def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=actor.label,
+            actor=AuditActor.acting(actor),
             action=action,
             from_state=request.state,
             to_state=request.state,

@@ -12,7 +12,7 @@ from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.references import new_reference
-from portal.models import AuditEvent, DataRequest, Draft, Person, Upload
+from portal.models import REQUESTER, AuditActor, AuditEvent, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHT_LABELS, RIGHTS
 from portal.workflow import RequestFacts, start_state
 
@@ -130,7 +130,6 @@ def create_request(
         data_right=right,
         subject_relation=read.relation(answers),
         channel=channel,
-        state="triage",
         received_at=received_at,
         received_date=today,
         owner_team=definition.routing.triage_team,
@@ -138,6 +137,8 @@ def create_request(
         created_at=received_at,
     )
     request.people = _people(answers)
+    # The first state depends on the people (a child's age), so it is chosen once they are known.
+    request.state = start_state(definition, facts_for(request, today), today)
     session.add(request)
     session.flush()
     session.execute(
@@ -145,15 +146,14 @@ def create_request(
         .where(Upload.draft_id == draft.id, Upload.id.in_(read.upload_ids(answers)))
         .values(request_id=request.id)
     )
-    start_workflow(session, definition, request, today, ctx.working, actor="requester")
+    start_workflow(session, definition, request, today, ctx.working, actor=REQUESTER)
     draft.request_id = request.id
     return request
 
 
-def start_workflow(session, definition, request, today, working, actor: str) -> None:
-    """Put a new request in its first state, start the clock, audit it and queue the
+def start_workflow(session, definition, request, today, working, actor: AuditActor) -> None:
+    """Start the clock of a new request (already in its first state), audit it and queue the
     acknowledgement (inside the caller's transaction)."""
-    request.state = start_state(definition, facts_for(request, today), today)
     deadline = record_clock(session, definition, request, working, today, definition.start.clock)
     request.legacy_regime = bool(deadline and deadline.legacy)
     session.add(

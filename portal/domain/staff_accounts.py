@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from portal.content import CONTENT
 from portal.domain import DomainError, FieldError, as_utc
 from portal.domain.passwords import HASHER
-from portal.models import STAFF_ROLES, AuditEvent, StaffUser
+from portal.models import STAFF_ROLES, AuditActor, AuditEvent, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILURES = 5
@@ -58,7 +58,7 @@ def create_staff(
     password: str,
     services: list[str],
     known_services,
-    actor: str,
+    actor: AuditActor,
     temporary_password: bool = True,
 ) -> StaffUser:
     """A new account. The password is temporary unless said otherwise (demo accounts): whoever
@@ -98,7 +98,13 @@ def _check_role_and_services(role: str, services: list[str], known_services) -> 
 
 
 def change_access(
-    session: Session, user: StaffUser, *, role: str, services: list[str], known_services, actor: str
+    session: Session,
+    user: StaffUser,
+    *,
+    role: str,
+    services: list[str],
+    known_services,
+    actor: AuditActor,
 ) -> None:
     """A new role or set of services. Every session of theirs ends, so nobody keeps working
     with access they no longer have, and the audit trail records the before and after."""
@@ -115,7 +121,7 @@ def change_access(
     session.commit()
 
 
-def reset_two_factor(session: Session, user: StaffUser, actor: str) -> None:
+def reset_two_factor(session: Session, user: StaffUser, actor: AuditActor) -> None:
     """For a lost or replaced phone: they set two-factor up again at their next sign-in, and
     every session of theirs ends now."""
     user.totp_secret, user.totp_confirmed, user.last_totp_step = None, False, None
@@ -167,7 +173,7 @@ def record_failure(session: Session, user: StaffUser, now: datetime) -> None:
     if user.failed_attempts >= MAX_FAILURES:
         user.locked_until = now + LOCKOUT
         user.failed_attempts = 0
-        _audit(session, "system", "staff_locked", {"staff": user.email})
+        _audit(session, AuditActor.system("system"), "staff_locked", {"staff": user.email})
     session.commit()
 
 
@@ -209,12 +215,12 @@ def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> b
 
 def record_sign_in(session: Session, user: StaffUser) -> None:
     """Both factors passed: the sign-in goes in the audit trail."""
-    _audit(session, f"{user.role}:{user.id}", "staff_signed_in", {})
+    _audit(session, AuditActor.staff(user), "staff_signed_in", {})
     session.commit()
 
 
 def change_password(
-    session: Session, user: StaffUser, current: str, new: str, now: datetime, actor: str
+    session: Session, user: StaffUser, current: str, new: str, now: datetime, actor: AuditActor
 ) -> None:
     """Their own new password. A wrong current password counts towards the lock-out; every
     other session of theirs ends."""
@@ -237,13 +243,13 @@ def change_password(
     session.commit()
 
 
-def end_all_sessions(session: Session, user: StaffUser, actor: str) -> None:
+def end_all_sessions(session: Session, user: StaffUser, actor: AuditActor) -> None:
     user.session_epoch += 1
     _audit(session, actor, "staff_signed_out_everywhere", {"staff": user.email})
     session.commit()
 
 
-def set_active(session: Session, user: StaffUser, active: bool, actor: str) -> None:
+def set_active(session: Session, user: StaffUser, active: bool, actor: AuditActor) -> None:
     user.active = active
     user.session_epoch += 1  # deactivation ends every session at once
     _audit(
@@ -264,5 +270,5 @@ def load_user(session: Session, user_id: str) -> StaffUser | None:
     return user
 
 
-def _audit(session: Session, actor: str, action: str, detail: dict) -> None:
+def _audit(session: Session, actor: AuditActor, action: str, detail: dict) -> None:
     session.add(AuditEvent(actor=actor, action=action, detail=detail))

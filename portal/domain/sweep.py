@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.deadlines import long_date
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue
-from portal.models import AuditEvent, DataRequest
+from portal.models import AuditActor, AuditEvent, DataRequest
 from portal.workflow import WorkflowDefinition
 
 
@@ -61,7 +61,7 @@ def sweep(ctx: DomainContext) -> SweepReport:
                 session.add(
                     AuditEvent(
                         request_id=request.id,
-                        actor="system",
+                        actor=AuditActor.system("system"),
                         action="flag_overdue",
                         from_state=request.state,
                         to_state=request.state,

@@ -2,7 +2,7 @@
 
 from portal.domain import DomainError, FieldError
 from portal.domain.context import DomainContext
-from portal.models import AuditEvent, DataRequest, ServiceTask
+from portal.models import AuditActor, AuditEvent, DataRequest, ServiceTask
 from portal.workflow import Actor
 
 ANSWERS = ("data_found", "no_data")
@@ -28,7 +28,7 @@ def answer_task(
     session.add(
         AuditEvent(
             request_id=request.id,
-            actor=actor.label,
+            actor=AuditActor.acting(actor),
             action="answer_task",
             from_state=request.state,
             to_state=request.state,

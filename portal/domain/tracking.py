@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.domain.verification import CodeResult, check_code, send_code
-from portal.models import AuditEvent, DataRequest, Draft
+from portal.models import REQUESTER, AuditEvent, DataRequest, Draft
 from portal.workflow import WorkflowDefinition
 
 
@@ -57,7 +57,7 @@ def confirm_tracking(session: Session, draft: Draft, code: str, now: datetime, s
         session.add(
             AuditEvent(
                 request_id=draft.request_id,
-                actor="requester",
+                actor=REQUESTER,
                 action="requester_signed_in",
                 detail={},
             )

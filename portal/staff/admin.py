@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.forms.errors import show_error
 from portal.models import (
     FAILED_STATUSES,
+    AuditActor,
     CapturedMessage,
     DataRequest,
     OutboxMessage,
@@ -52,7 +53,7 @@ def new_account():
                 password=form.password.data,
                 services=form.services.data or [],
                 known_services=services,
-                actor=actor().label,
+                actor=AuditActor.acting(actor()),
             )
             flash(
                 f"Account created for {form.full_name.data.strip()}. At their first sign-in they "
@@ -96,7 +97,7 @@ def account(user_id):
                     role=form.role.data,
                     services=form.services.data or [],
                     known_services=services,
-                    actor=actor().label,
+                    actor=AuditActor.acting(actor()),
                 )
                 flash(f"{user.full_name}’s access has been changed.")
                 return redirect(url_for("staff.accounts"))
@@ -119,7 +120,7 @@ def account_reset_two_factor(user_id):
     user = _staff_user_or_404(user_id)
     if user.id == actor().id:
         abort(400)  # an administrator cannot sign themselves out of two-factor
-    reset_two_factor(db.session, user, actor().label)
+    reset_two_factor(db.session, user, AuditActor.acting(actor()))
     flash(f"{user.full_name} will set up two-factor authentication again when they next sign in.")
     return redirect(url_for("staff.accounts"))
 
@@ -152,7 +153,7 @@ def account_active(user_id):
     make_active = request.form.get("active") == "1"
     if user.id == actor().id and not make_active:
         abort(400)  # an administrator cannot lock themselves out
-    set_active(db.session, user, make_active, actor().label)
+    set_active(db.session, user, make_active, AuditActor.acting(actor()))
     return redirect(url_for("staff.accounts"))
 
 

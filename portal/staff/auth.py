@@ -20,6 +20,7 @@ from portal.domain.staff_accounts import (
 )
 from portal.extensions import db, limiter, login_manager
 from portal.forms.errors import show_error
+from portal.models import AuditActor
 from portal.runtime import clock
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ChangePasswordForm, CodeForm, SignInForm
@@ -143,7 +144,7 @@ def change_password_page():
                 form.current_password.data,
                 form.new_password.data,
                 clock().now(),
-                actor().label,
+                AuditActor.acting(actor()),
             )
         except DomainError as error:
             if is_locked(current_user, clock().now()):
@@ -176,7 +177,7 @@ def sign_out():
     if request.method == "POST":
         form_everywhere = request.form.get("everywhere") == "1"
         if form_everywhere:
-            end_all_sessions(db.session, current_user, actor().label)
+            end_all_sessions(db.session, current_user, AuditActor.acting(actor()))
         logout_user()
         session.clear()
         return render_template(

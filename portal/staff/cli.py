@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from portal.domain import DomainError
 from portal.domain.staff_accounts import create_staff, find_by_email
 from portal.extensions import db
-from portal.models import STAFF_ROLES
+from portal.models import STAFF_ROLES, AuditActor
 from portal.runtime import clock, definition
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
@@ -47,7 +47,7 @@ def create_command(email, full_name, role, services, password):
             password=password,
             services=list(services),
             known_services=definition().routing.services,
-            actor="command line",
+            actor=AuditActor.system("command line"),
         )
     except DomainError as error:
         db.session.rollback()
@@ -76,7 +76,7 @@ def demo_command():
                 password=DEMO_PASSWORD,
                 services=services,
                 known_services=definition().routing.services,
-                actor="demo set-up",
+                actor=AuditActor.system("demo set-up"),
                 temporary_password=False,  # printed for trials: nothing to protect
             )
     click.echo("Demo staff accounts (sign in at /staff/sign-in), password: " + DEMO_PASSWORD)

@@ -81,9 +81,9 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
     class ActionForm(VersionedForm):
         pass
 
-    labels = FIELD_LABELS.get(transition.action, {})
     for name in transition.fields:
-        label, hint = labels.get(name, (name.replace("_", " ").capitalize(), None))
+        spec = transition.form_field(name)
+        label, hint = spec.label, spec.hint
         if name == "evidence_date":
             field = GovDateField(label, thing="the date it arrived", validators=[not_in_future])
         elif name == "services":
@@ -127,64 +127,6 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
         setattr(ActionForm, name, field)
     ActionForm.submit = SubmitField(transition.label, widget=GovSubmitInput())
     return ActionForm()
-
-
-# (label, hint) per action and field: what the requester will be told is said so.
-FIELD_LABELS = {
-    "request_evidence": {
-        "evidence_kind": ("What kind of proof is needed", None),
-        "reason": (
-            "What proof is needed",
-            "The requester is sent this text. They can send files on their tracking page.",
-        ),
-    },
-    "record_competence_decision": {
-        "reason": (
-            "The competence and consent decision",
-            "Record whether the young person understands their rights and what they agreed to.",
-        ),
-    },
-    "route": {"services": ("Which services hold data for this request", None)},
-    "ask_clarification": {
-        "question": (
-            "What the requester needs to clarify",
-            "The requester is sent this text. The time limit pauses until they answer.",
-        ),
-    },
-    "clarification_received": {"answer": ("The requester's answer", None)},
-    "evidence_received": {"evidence_date": ("Date the evidence arrived", None)},
-    "extend": {
-        "reason": (
-            "Why the request needs more time",
-            "The requester is sent this text. Say why it is complex or why there are many "
-            "requests.",
-        ),
-    },
-    "sign_off_disclosure": {
-        "reason": (
-            "Disclosure sign-off",
-            "Record the practitioner's view, and any third-party or serious-harm redactions.",
-        ),
-    },
-    "record_outcome": {
-        "outcome": ("Outcome", None),
-        "reason": (
-            "What was done",
-            "For rectification, what was corrected or why not; for restriction or objection, "
-            "what was done. The requester is sent this text.",
-        ),
-    },
-    "refuse": {
-        "reason": (
-            "Why the request is manifestly unfounded or excessive",
-            "The requester is sent this text with their right to complain to the ICO and to "
-            "go to court.",
-        ),
-    },
-    "close": {
-        "reason": ("Why the request is being closed", "The requester is sent this text."),
-    },
-}
 
 
 class NoteForm(FlaskForm):

@@ -146,7 +146,6 @@ def request_page(reference):
     attention = db.session.scalars(
         select(Attention).where(Attention.request_id == found.id, Attention.resolved_at.is_(None))
     ).all()
-    staff_names = {f"{u.role}:{u.id}": u.full_name for u in db.session.scalars(select(StaffUser))}
     return render_template(
         "staff/request.html",
         title=f"Request {found.reference}",
@@ -160,7 +159,6 @@ def request_page(reference):
         audit=audit,
         messages=messages,
         attention=attention,
-        staff_names=staff_names,
         services=wf.routing.services,
         right_label=RIGHT_LABELS[found.data_right],
         note_form=forms.NoteForm(),

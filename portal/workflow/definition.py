@@ -13,6 +13,16 @@ AUDIENCES = ("requester", "staff")
 PLACEHOLDER = re.compile(r"\(\(([a-z_0-9]+)\)\)")
 
 
+# What code may ask of a state. Each is a yes/no property in request.yaml (absent means no), so
+# Python and templates never compare a request's state with a state name. (What a state allows
+# is read from its transitions instead: the `clock`, a requester step with an `answer` field, a
+# step's `pack` effect.)
+STATE_PROPERTIES = {
+    "final": "the request is finished: no action leads out of it",
+    "checks_child_competence": "a child of 12 or over is asked whether they understand and agree",
+}
+
+
 @dataclass(frozen=True)
 class State:
     name: str
@@ -20,6 +30,19 @@ class State:
     requester_label: str
     clock: str
     final: bool = False
+    checks_child_competence: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value an action asks staff (or the requester) for, with its form label and hint."""
+
+    name: str
+    label: str
+    hint: str | None = None
+
+
+FIELD_PROPERTIES = ("label", "hint")
 
 
 @dataclass(frozen=True)
@@ -36,11 +59,31 @@ class Transition:
     targets: tuple[Target, ...]
     roles: frozenset[str]
     fields: tuple[str, ...] = ()
+    field_details: dict[str, Field] = field(default_factory=dict, hash=False, compare=False)
     guards: tuple[str, ...] = ()
     clock: str | None = None
     messages: tuple[str, ...] = ()
     creates_tasks: bool = False
     pack: str | None = None
+
+    def form_field(self, name: str) -> Field:
+        return self.field_details.get(name) or Field(name, name.replace("_", " ").capitalize())
+
+
+TRANSITION_PROPERTIES = (
+    "action",
+    "label",
+    "from",
+    "to",
+    "roles",
+    "fields",
+    "guards",
+    "clock",
+    "messages",
+    "creates_tasks",
+    "pack",
+)
+STATE_KEYS = ("staff", "requester", "clock", *STATE_PROPERTIES)
 
 
 @dataclass(frozen=True)
@@ -103,3 +146,9 @@ class WorkflowDefinition:
     outcomes: dict[str, tuple[str, ...]] = field(hash=False, compare=False, default_factory=dict)
     routing: Routing = None
     messages: dict[str, Message] = field(hash=False, compare=False, default_factory=dict)
+
+    def states_where(self, prop: str) -> list[str]:
+        """The names of the states having a yes/no property, in definition order."""
+        if prop not in STATE_PROPERTIES:
+            raise KeyError(prop)
+        return [name for name, state in self.states.items() if getattr(state, prop)]

@@ -12,6 +12,7 @@ class Actor:
     role: str
     services: frozenset[str] = frozenset()
     id: int | None = None
+    name: str | None = None  # a member of staff's full name, for the audit trail
 
     @property
     def label(self) -> str:

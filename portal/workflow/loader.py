@@ -10,8 +10,13 @@ from portal.workflow.definition import (
     CHANNELS,
     CLOCK_EFFECTS,
     CLOCK_STATES,
+    FIELD_PROPERTIES,
     PACK_EFFECTS,
     PLACEHOLDER,
+    STATE_KEYS,
+    STATE_PROPERTIES,
+    TRANSITION_PROPERTIES,
+    Field,
     Message,
     Routing,
     Service,
@@ -74,6 +79,34 @@ def _targets(raw, file, key, problems) -> tuple[Target, ...]:
         return tuple(out)
     problems.add(file, key, "needs a state name or a list of {state, when}")
     return ()
+
+
+def _check_keys(raw: dict, known, file, key, problems) -> None:
+    for name in raw:
+        if name not in known:
+            problems.add(file, f"{key}.{name}" if key else str(name), f"unknown property {name!r}")
+
+
+def _fields(raw, file, key, problems) -> dict[str, Field]:
+    """`fields` is a list of names, or a mapping of name to its form `label` and `hint`."""
+    if raw is None:
+        return {}
+    if isinstance(raw, list) and all(isinstance(name, str) for name in raw):
+        raw = dict.fromkeys(raw)
+    if not isinstance(raw, dict):
+        problems.add(file, key, "needs a list of field names or a mapping of name to label")
+        return {}
+    out = {}
+    for name, details in raw.items():
+        details = details or {}
+        if not isinstance(details, dict):
+            problems.add(file, f"{key}.{name}", "expected a mapping with a label and a hint")
+            continue
+        _check_keys(details, FIELD_PROPERTIES, file, f"{key}.{name}", problems)
+        out[name] = Field(
+            name, details.get("label") or name.replace("_", " ").capitalize(), details.get("hint")
+        )
+    return out
 
 
 def _load_messages(data, problems) -> dict[str, Message]:
@@ -140,15 +173,20 @@ def _load_request(data, messages, problems):
     states = {}
     for name, raw in (data.get("states") or {}).items():
         raw = raw or {}
+        _check_keys(raw, STATE_KEYS, file, f"states.{name}", problems)
         clock = raw.get("clock")
         if clock not in CLOCK_STATES:
             problems.add(file, f"states.{name}.clock", f"unknown clock state {clock!r}")
         for label in ("staff", "requester"):
             if not raw.get(label):
                 problems.add(file, f"states.{name}.{label}", "missing label")
-        states[name] = State(
-            name, raw.get("staff", ""), raw.get("requester", ""), clock, bool(raw.get("final"))
-        )
+        flags = {}
+        for prop in STATE_PROPERTIES:
+            value = raw.get(prop, False)
+            if not isinstance(value, bool):
+                problems.add(file, f"states.{name}.{prop}", f"must be true or false, not {value!r}")
+            flags[prop] = value is True
+        states[name] = State(name, raw.get("staff", ""), raw.get("requester", ""), clock, **flags)
 
     def check_state(name, key):
         if name not in states:
@@ -169,7 +207,9 @@ def _load_request(data, messages, problems):
             if t.when is not None and t.when not in GUARDS:
                 problems.add(file, f"{key}[{i}].when", f"unknown guard {t.when!r}")
 
+    _check_keys(data, ("roles", "states", "start", "transitions", "outcomes"), file, "", problems)
     raw_start = data.get("start") or {}
+    _check_keys(raw_start, ("to", "clock", "messages"), file, "start", problems)
     start = Start(
         _targets(raw_start.get("to"), file, "start.to", problems),
         raw_start.get("clock", "start"),
@@ -189,13 +229,16 @@ def _load_request(data, messages, problems):
             continue
         if action in transitions:
             problems.add(file, where, f"duplicate action {action!r}")
+        _check_keys(raw, TRANSITION_PROPERTIES, file, where, problems)
+        field_details = _fields(raw.get("fields"), file, f"{where}.fields", problems)
         t = Transition(
             action=action,
             label=raw.get("label") or action.replace("_", " ").capitalize(),
             from_states=tuple(raw.get("from") or ()),
             targets=_targets(raw.get("to"), file, f"{where}.to", problems),
             roles=frozenset(raw.get("roles") or ()),
-            fields=tuple(raw.get("fields") or ()),
+            fields=tuple(field_details),
+            field_details=field_details,
             guards=tuple(raw.get("guards") or ()),
             clock=raw.get("clock"),
             messages=tuple(raw.get("messages") or ()),

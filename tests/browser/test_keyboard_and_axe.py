@@ -15,6 +15,7 @@ from tests.browser.support import AccessibilityViolations, audit, check
 from tests.browser.test_staff_journeys import new_staff
 from tests.factories import make_request
 from tests.staff_helpers import PASSWORD
+from tests.workflow_names import state
 
 FOCUS_VISIBLE = """() => {
   const el = document.activeElement;
@@ -174,6 +175,6 @@ def test_staff_sign_in_triage_and_act_with_the_keyboard_alone(page, live_server)
     assert "Service searches" in page.inner_text("main")
     with live_server.app.app_context():
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
-        assert found.state == "with_service"
+        assert found.state == state("with_service")
         assert [t.service for t in found.tasks] == ["education"]
         db.session.remove()

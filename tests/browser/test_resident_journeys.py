@@ -17,6 +17,7 @@ from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
 from tests.browser.support import check, fill, submit
 from tests.factories import build_pack, context, pdf_bytes, to_disclosure_review
+from tests.workflow_names import state
 
 
 def years_ago(years: int) -> date:
@@ -36,7 +37,7 @@ def stored(live_server, reference: str):
 def test_each_right_end_to_end(page, live_server, javascript, right):
     email = f"{right}-{'js' if javascript else 'nojs'}@example.com"
     reference = make_request(page, live_server, answers(right, email=email), email)
-    assert stored(live_server, reference)[:3] == (right, "self", "triage")
+    assert stored(live_server, reference)[:3] == (right, "self", state("triage"))
 
 
 def test_a_young_persons_own_request(page, live_server, javascript):
@@ -50,7 +51,7 @@ def test_a_parents_request_for_a_child_of_12_or_over(page, live_server, javascri
     email = f"parent-{javascript}@example.com"
     pages = answers("access", who="child", born=years_ago(13), email=email)
     reference = make_request(page, live_server, pages, email)
-    assert stored(live_server, reference)[1:3] == ("child", "competence_review")
+    assert stored(live_server, reference)[1:3] == ("child", state("competence_review"))
 
 
 def test_a_representative_with_an_upload(page, live_server, javascript):
@@ -93,14 +94,14 @@ def test_tracking_a_request_and_answering_a_question(page, live_server, javascri
     submit(page)
     check(page, "track-status-answered")
     assert "We have your answer" in page.inner_text("main")
-    assert stored(live_server, reference)[2] == "with_service"
+    assert stored(live_server, reference)[2] == state("with_service")
 
     page.get_by_role("link", name="Withdraw your request").click()
     page.wait_for_load_state("load")
     check(page, "track-withdraw")
     page.get_by_role("link", name="No, keep my request").click()
     page.wait_for_load_state("load")
-    assert stored(live_server, reference)[2] == "with_service"
+    assert stored(live_server, reference)[2] == state("with_service")
 
 
 def test_every_question_page_shows_its_errors_accessibly(page, live_server, javascript):

@@ -15,6 +15,7 @@ from tests.browser.support import check, fill, submit
 from tests.factories import context, flag_attention
 from tests.factories import make_request as make_request_directly
 from tests.staff_helpers import PASSWORD, make_staff
+from tests.workflow_names import state
 
 NEW_PASSWORD = "lantern-orchard-copper-58"  # noqa: S105
 
@@ -96,7 +97,7 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
     assert "Service searches" in page.inner_text("main")
     with live_server.app.app_context():
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
-        assert found.state == "with_service" and len(found.tasks) == 2
+        assert found.state == state("with_service") and len(found.tasks) == 2
         db.session.remove()
 
     fill(page, {"note": "Called the family support team."})

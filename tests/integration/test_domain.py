@@ -15,8 +15,9 @@ from portal.domain.sweep import _staff_recipients, sweep
 from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMessage, ServiceTask
 from portal.runtime import definition
 from portal.workflow import Actor
-from tests.factories import DPO, RECEIVED, answers, context, make_request
+from tests.factories import DPO, RECEIVED, answers, context, make_request, staff_actor
 from tests.staff_helpers import make_staff
+from tests.workflow_names import state
 
 
 def counts(session):
@@ -28,7 +29,7 @@ def counts(session):
 
 def test_submit_writes_everything_in_one_go(session):
     request = make_request(session)
-    assert request.state == "triage"
+    assert request.state == state("triage")
     assert request.received_date == date(2026, 11, 25)
     assert request.due_date == date(2026, 12, 29)
     assert counts(session) == (1, 1, 1, 0)
@@ -52,7 +53,7 @@ def test_pause_and_resume_move_the_due_date(session):
         DPO,
         {"services": ["family_support", "housing"]},
     )
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
     tasks = session.scalars(select(ServiceTask)).all()
     # Internal target: 5 working days before Tue 29 Dec: 28 Dec and 25 Dec are holidays ->
     # 24, 23, 22, 21, 18 Dec.
@@ -83,8 +84,8 @@ def test_pause_and_resume_move_the_due_date(session):
     audit = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     assert [(a.action, a.from_state, a.to_state) for a in audit][-1] == (
         "extend",
-        "with_service",
-        "extended",
+        state("with_service"),
+        state("extended"),
     )
     keys = [
         m.message_key for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
@@ -103,7 +104,7 @@ def test_refused_action_changes_nothing(session):
             DPO,
             {"question": "?"},
         )
-    assert counts(session) == before and request.state == "triage"
+    assert counts(session) == before and request.state == state("triage")
 
 
 def test_transition_rolls_back_whole_when_a_message_cannot_be_queued(session, monkeypatch):
@@ -121,7 +122,7 @@ def test_transition_rolls_back_whole_when_a_message_cannot_be_queued(session, mo
         )
     session.expire_all()
     assert counts(session) == before
-    assert session.get(DataRequest, request.id).state == "triage"
+    assert session.get(DataRequest, request.id).state == state("triage")
 
 
 def test_stale_version_is_refused(session):
@@ -169,7 +170,7 @@ def test_evidence_restarts_the_clock(session):
 def test_audit_events_cannot_be_edited_or_deleted(session):
     make_request(session)
     with pytest.raises((DBAPIError, IntegrityError)):
-        session.execute(text("UPDATE audit_event SET actor = 'someone else'"))
+        session.execute(text("UPDATE audit_event SET actor_name = 'someone else'"))
         session.commit()
     session.rollback()
     with pytest.raises((DBAPIError, IntegrityError)):
@@ -240,7 +241,7 @@ def test_submission_key_is_unique_in_the_database(session):
         submission_key="d1",
         data_right="access",
         subject_relation="self",
-        state="triage",
+        state=state("triage"),
         received_at=RECEIVED,
         received_date=date(2026, 11, 25),
         owner_team="dpo",
@@ -263,7 +264,7 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
         DPO,
         {"services": ["family_support", "housing"]},
     )
-    housing_worker = Actor("caseworker", frozenset({"housing"}), id=7)
+    housing_worker = staff_actor(session, "caseworker", "Hana Okafor", ["housing"])
     family, housing = session.scalars(select(ServiceTask).order_by(ServiceTask.id)).all()
     with pytest.raises(DomainError, match="another service"):
         answer_task(context(session, RECEIVED), family, housing_worker, "no_data", "")
@@ -287,7 +288,7 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
         {"outcome": "processing_stopped", "reason": "Done"},
     )
     apply_action(context(session, date(2026, 12, 1)), request, "complete", DPO)
-    assert request.state == "completed" and request.outcome == "processing_stopped"
+    assert request.state == state("completed") and request.outcome == "processing_stopped"
     actions = [a.action for a in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions == [
         "submit",

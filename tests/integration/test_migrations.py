@@ -1,10 +1,11 @@
 """Migrations over a database that already holds data. SQLite rebuilds a table to alter it
-(Alembic's batch mode); with foreign keys enforced, that must neither fail nor lose rows."""
+(Alembic's batch mode); with foreign keys enforced, that must neither fail nor lose rows. The
+audit trail stays append-only through every migration."""
 
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal import create_app
 from portal.extensions import db
@@ -15,9 +16,28 @@ pytestmark = pytest.mark.skipif(
     bool(TEST_DATABASE_URL), reason="SQLite table rebuilds; PostgreSQL alters in place"
 )
 
+BEFORE_AUDIT_ACTORS = "0010_upload_purpose_length"  # the revision 0005_audit_actors follows
+DANA = (
+    "INSERT INTO staff_user (id, email, full_name, role, services, password_hash,"
+    " totp_confirmed, active, failed_attempts, session_epoch, created_at, must_change_password)"
+    " VALUES (7, 'dana@example.gov.uk', 'Dana Price', 'dpo', '[]', 'x', 1, 1, 0, 1,"
+    " '2026-11-27 10:00:00', 0)"
+)
+
+
+def _app(tmp_path):
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+
+
+def _audit_is_append_only():
+    for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+
 
 def test_upgrading_keeps_rows_that_refer_to_a_rebuilt_table(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    app = _app(tmp_path)
     with app.app_context():
         # The rows are written at head (the factories use today's models), then the schema is
         # taken back to 0003 and upgraded again, with those rows in it.
@@ -45,8 +65,8 @@ def test_upgrading_keeps_rows_that_refer_to_a_rebuilt_table(tmp_path):
         )
         db.session.execute(text("UPDATE data_request SET assignee_id = 7"))
         db.session.commit()
-        downgrade(revision="0003")
 
+        downgrade(revision="0003")
         upgrade()  # 0004 rebuilds staff_user, which data_request refers to
 
         row = db.session.execute(text("SELECT reference, assignee_id FROM data_request")).one()
@@ -96,5 +116,53 @@ def test_the_evidence_and_pack_migration_goes_down_and_up_with_data(tmp_path):
         upgrade()
         assert db.session.execute(text("SELECT count(*) FROM evidence_file")).scalar() == 0
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_audit_actors_become_keys_with_the_name_on_the_account(tmp_path):
+    app = _app(tmp_path)
+    with app.app_context():
+        upgrade(revision=BEFORE_AUDIT_ACTORS)
+        db.session.execute(text(DANA))
+        labels = ["dpo:7", "requester", "GOV.UK Notify", "caseworker:99", "command line"]
+        for label in labels:
+            db.session.execute(
+                text(
+                    "INSERT INTO audit_event (actor, action, detail, created_at)"
+                    " VALUES (:label, 'note', '{}', '2026-11-27 10:00:00')"
+                ),
+                {"label": label},
+            )
+        db.session.commit()
+
+        upgrade()
+        rows = db.session.execute(
+            text(
+                "SELECT actor_kind, actor_staff_id, actor_role, actor_name FROM audit_event"
+                " ORDER BY id"
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("staff", 7, "dpo", "Dana Price"),
+            ("requester", None, None, "requester"),
+            ("system", None, None, "GOV.UK Notify"),
+            ("staff", None, "caseworker", "caseworker:99"),  # no such account: kept as it was
+            ("system", None, None, "command line"),
+        ]
+        _audit_is_append_only()
+        with pytest.raises(DBAPIError):  # a staff id must be a real account
+            db.session.execute(
+                text(
+                    "INSERT INTO audit_event (actor_kind, actor_staff_id, actor_name, action,"
+                    " detail, created_at) VALUES ('staff', 99, 'X', 'note', '{}', '2026-11-27')"
+                )
+            )
+        db.session.rollback()
+
+        downgrade(revision=BEFORE_AUDIT_ACTORS)
+        actors = db.session.execute(text("SELECT actor FROM audit_event ORDER BY id")).scalars()
+        assert list(actors) == labels
+        _audit_is_append_only()
         db.session.remove()
         db.engine.dispose()

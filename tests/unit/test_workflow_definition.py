@@ -1,6 +1,7 @@
 """The workflow files load, and broken ones are refused with the file, key and problem."""
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,19 @@ def load_broken(case: str, tmp_path) -> WorkflowDefinitionError:
             "missing_template",
             "messages.yaml: messages.time_extended.sms: missing template text (body)",
         ),
+        (
+            "unknown_property",
+            "request.yaml: states.triage.needs_evidnce: unknown property 'needs_evidnce'",
+        ),
+        (
+            "unknown_property",
+            "request.yaml: transitions[0] (request_evidence).fields.reason.hnit: "
+            "unknown property 'hnit'",
+        ),
+        (
+            "unknown_property",
+            "request.yaml: states.completed.final: must be true or false, not 'true'",
+        ),
     ],
 )
 def test_broken_definition_is_refused_with_a_clear_message(case, expected, tmp_path):
@@ -96,15 +110,36 @@ def test_unknown_data_category_in_routing_is_refused(tmp_path):
     )
 
 
-def test_app_refuses_to_start_with_a_bad_definition(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("dead_end", "not final but has no way out"),
+        ("unknown_property", "request.yaml: states.triage.needs_evidnce: unknown property"),
+    ],
+)
+def test_app_refuses_to_start_with_a_bad_definition(case, expected, tmp_path, monkeypatch):
     folder = tmp_path / "workflows"
     shutil.copytree(ROOT / "workflows", folder)
-    shutil.copy(BROKEN / "dead_end" / "request.yaml", folder / "request.yaml")
+    shutil.copy(BROKEN / case / "request.yaml", folder / "request.yaml")
     from portal import create_app
 
     monkeypatch.setenv("WORKFLOW_DIR", str(folder))
-    with pytest.raises(WorkflowDefinitionError, match="not final but has no way out"):
+    with pytest.raises(WorkflowDefinitionError, match=expected):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_state_properties_and_field_labels_are_read_from_the_definition():
+    definition = load_workflow(ROOT / "workflows", category_keys())
+    assert definition.states_where("checks_child_competence") == ["competence_review"]
+    assert definition.states_where("final") == ["completed", "refused", "withdrawn", "closed"]
+    assert not definition.states["triage"].checks_child_competence
+    reason = definition.transitions["request_evidence"].form_field("reason")
+    assert (reason.label, reason.hint) == (
+        "What proof is needed",
+        "The requester is sent this text. They can send files on their tracking page.",
+    )
+    with pytest.raises(KeyError):
+        definition.states_where("urgent")
 
 
 def test_missing_file_is_named(tmp_path):
@@ -113,3 +148,24 @@ def test_missing_file_is_named(tmp_path):
     (folder / "routing.yaml").unlink()
     with pytest.raises(WorkflowDefinitionError, match="routing.yaml: \\(file\\): missing file"):
         load_workflow(folder, category_keys())
+
+
+def test_the_renamed_copy_has_the_same_workflow_under_other_state_names(tmp_path):
+    """The copy `pytest --renamed-workflow` runs the domain and web tests against."""
+    from tests.workflow_names import copy_with_states_renamed
+
+    names = copy_with_states_renamed(ROOT / "workflows", tmp_path)
+    shipped = load_workflow(ROOT / "workflows", category_keys())
+    renamed = load_workflow(tmp_path, category_keys())
+    assert set(names) == set(shipped.states)
+    assert set(renamed.states) == set(names.values()) and not set(renamed.states) & set(names)
+    for name, state in shipped.states.items():
+        assert renamed.states[names[name]] == replace(state, name=names[name])
+    assert [t.state for t in renamed.start.targets] == [
+        names[t.state] for t in shipped.start.targets
+    ]
+    for action, transition in shipped.transitions.items():
+        copy = renamed.transitions[action]
+        assert copy.from_states == tuple(names[s] for s in transition.from_states)
+        assert [t.state for t in copy.targets] == [names[t.state] for t in transition.targets]
+        assert copy.field_details == transition.field_details

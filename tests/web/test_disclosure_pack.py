@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.filestore import FileStore
 from portal.extensions import db
-from portal.models import AuditEvent, PackFile, Upload
+from portal.models import AuditActor, AuditEvent, PackFile, Upload
 from tests.factories import (
     NOTHING_TO_DECLARE,
     build_pack,
@@ -23,6 +23,7 @@ from tests.factories import (
 )
 from tests.helpers import ClientRequest, error_summary, latest_code, normalise
 from tests.staff_helpers import make_staff, sign_in
+from tests.workflow_names import state
 
 
 def today() -> date:
@@ -124,12 +125,13 @@ def test_four_eyes_sign_off_records_every_hash_and_locks_the_pack(app, people, a
     page = action(dpo, request, "sign_off_disclosure", 200)
     assert "someone else must sign it off" in error_summary(page)[0][0]
     db.session.refresh(request)
-    assert request.state == "disclosure_review" and not request.pack.locked
+    assert request.state == state("disclosure_review") and not request.pack.locked
     action(as_("housing"), request, "sign_off_disclosure")
     db.session.refresh(request)
-    assert request.state == "response_ready" and request.pack.locked
+    assert request.state == state("response_ready") and request.pack.locked
     signed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pack_signed_off"))
-    assert signed.actor == f"caseworker:{people['housing'].id}"
+    hana = people["housing"]
+    assert signed.actor == AuditActor("staff", hana.full_name, hana.id, "caseworker")
     assert [f["sha256"] for f in signed.detail["files"]] == [
         hashlib.sha256(big).hexdigest(),
         hashlib.sha256(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100).hexdigest(),
@@ -141,14 +143,14 @@ def test_a_change_after_sign_off_sends_the_pack_back_to_review(app, people, as_)
     build_pack(db.session, request, store(app), today())
     action(as_("housing"), request, "sign_off_disclosure")
     db.session.refresh(request)
-    assert request.state == "response_ready" and request.pack.locked
+    assert request.state == state("response_ready") and request.pack.locked
 
     # The caseworker who signed adds a file: back to review, unlocked, sign-off cleared; and
     # having now changed the pack, they cannot sign it off again.
     housing = as_("housing")
     add_file(housing, request, "Late addition", pdf_bytes("late"))
     db.session.refresh(request)
-    assert request.state == "disclosure_review"
+    assert request.state == state("disclosure_review")
     assert not request.pack.locked and request.pack.signed_off_by is None
     reopened = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pack_reopened"))
     assert reopened.detail == {"why": "changed after sign-off"}
@@ -159,7 +161,7 @@ def test_a_change_after_sign_off_sends_the_pack_back_to_review(app, people, as_)
     people["signer"] = dpo_only
     action(as_("signer"), request, "sign_off_disclosure")
     db.session.refresh(request)
-    assert request.state == "response_ready"
+    assert request.state == state("response_ready")
     removed = request.pack.files[-1]
     key = removed.upload.storage_key
     dpo = as_("dpo")
@@ -168,14 +170,14 @@ def test_a_change_after_sign_off_sends_the_pack_back_to_review(app, people, as_)
         {"version": request.version},
     )
     db.session.refresh(request)
-    assert request.state == "disclosure_review" and len(request.pack.files) == 1
+    assert request.state == state("disclosure_review") and len(request.pack.files) == 1
     assert not store(app).path(key).exists()
 
     # Once the response is sent the pack cannot change at all.
     action(as_("signer"), request, "sign_off_disclosure")
     action(as_("dpo"), request, "complete")
     db.session.refresh(request)
-    assert request.state == "completed"
+    assert request.state == state("completed")
     before = stored_files(app)
     page = add_file(as_("signer"), request, "Too late", pdf_bytes("too late"), expected=200)
     assert "cannot change" in error_summary(page)[0][0]
@@ -288,8 +290,7 @@ def sent_pack(app, key, name, email):
     from portal.domain.actions import apply_action
     from portal.domain.requests import submit_request
     from portal.models import Draft
-    from portal.workflow import Actor
-    from tests.factories import answers
+    from tests.factories import answers, staff_actor
 
     draft_answers = answers(name=name)
     draft_answers["contact-details"] = {"email": email}
@@ -299,9 +300,10 @@ def sent_pack(app, key, name, email):
     request = submit_request(context(db.session, now_utc()), draft, draft.answers)
     to_disclosure_review(db.session, request, today())
     build_pack(db.session, request, store(app), today(), files=(f"{name} notes", f"{name} photo"))
-    signer = Actor("caseworker", frozenset({"housing"}), 77)
+    signer = staff_actor(db.session, "caseworker", f"{name} Signer", ["housing"])
+    sender = staff_actor(db.session, "dpo", f"{name} Sender")
     apply_action(context(db.session, today()), request, "sign_off_disclosure", signer)
-    apply_action(context(db.session, today()), request, "complete", Actor("dpo", id=1))
+    apply_action(context(db.session, today()), request, "complete", sender)
     return request
 
 

@@ -24,6 +24,7 @@ from portal.runtime import definition
 from tests.factories import DPO, context, make_request, pdf_bytes
 from tests.helpers import error_summary, latest_code, normalise
 from tests.staff_helpers import make_staff, sign_in
+from tests.workflow_names import state
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 KEY = "k" * 24
@@ -95,7 +96,7 @@ def test_bad_evidence_is_explained_and_nothing_is_stored(client_request, session
         assert page.select_one("#files-error")
     assert counts() == (0, 0)
     session.refresh(request)
-    assert request.state == "awaiting_evidence"
+    assert request.state == state("awaiting_evidence")
 
 
 def test_a_double_submission_is_stored_once(client_request, session):
@@ -143,7 +144,7 @@ def test_accepting_proof_restarts_the_clock_from_the_day_it_arrived(session):
         "reject",
         "The photo is too blurred to read.",
     )
-    assert request.state == "awaiting_evidence" and request.due_date is None
+    assert request.state == state("awaiting_evidence") and request.due_date is None
     told = session.scalar(
         select(OutboxMessage).where(OutboxMessage.message_key == "evidence_rejected")
     )
@@ -153,7 +154,7 @@ def test_accepting_proof_restarts_the_clock_from_the_day_it_arrived(session):
     # Accepted ten days later, the month still runs from 1 December: 1 January 2027 is a bank
     # holiday, so the due date rolls to Monday 4 January.
     review_evidence(context(session, date(2026, 12, 10)), request, second.id, DPO, "accept", "")
-    assert request.state == "triage"
+    assert request.state == state("triage")
     assert request.due_date == date(2027, 1, 4)
     restart = session.scalar(select(ClockEvent).where(ClockEvent.kind == "restart"))
     assert restart.on_date == date(2026, 12, 1)
@@ -209,7 +210,7 @@ def test_staff_accept_and_reject_on_the_request_page(app, client_request, sessio
         {"decision": "accept", "version": request.version},
     )
     session.refresh(request)
-    assert request.state == "triage" and request.due_date is not None
+    assert request.state == state("triage") and request.due_date is not None
     # Deciding again is refused with a field error.
     page = client_request.post(url, {"decision": "accept", "version": request.version}, 200)
     assert "already been accepted or rejected" in error_summary(page)[0][0]
@@ -251,7 +252,7 @@ def test_answering_a_question_with_a_file(client_request, session):
         answer="Judd Street Primary",
     )
     session.refresh(request)
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
     submission = session.scalar(select(EvidenceSubmission))
     assert submission.kind == "answer" and submission.answer == "Judd Street Primary"
     assert [f.upload.filename for f in submission.files] == ["letter.pdf"]

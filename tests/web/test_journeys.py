@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.models import AuditEvent, ClockEvent, DataRequest, OutboxMessage, Upload
 from tests.helpers import Resident, deliver_messages, error_summary, pdf_file
+from tests.workflow_names import state
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_each_right_end_to_end(resident, client_request, session, right):
     page = client_request.get("/request/confirmation")
     request = only_request(session)
     assert request.data_right == right
-    assert request.state == "triage"
+    assert request.state == state("triage")
     reference = page.select_one(".govuk-panel__body strong").get_text()
     assert reference == request.reference
     assert request.reference.startswith("DR-") and len(request.reference) == 12
@@ -62,7 +63,7 @@ def test_young_person_asks_for_their_own_data(resident, client_request, session)
     resident.make_request(who="young_person", dob="3 4 2012")
     request = only_request(session)
     assert request.subject_relation == "self"
-    assert request.state == "triage"
+    assert request.state == state("triage")
     assert request.answers["who"] == "young_person"
 
 
@@ -81,7 +82,9 @@ def test_parent_asking_about_a_child_of_12_or_over_is_told_and_reviewed(
     resident.make_request(who="child", dob=f"3 4 {date.today().year - 13}")
     request = only_request(session)
     assert request.subject_relation == "child"
-    assert request.state == "competence_review"
+    assert request.state == state("competence_review")
+    confirmation = client_request.get("/request/confirmation")
+    assert "Because your child is 12 or over" in confirmation.get_text()
     assert request.person("requester").full_name == "Alex Taylor"
     assert request.person("requester").email == "sam@example.com"
     assert request.person("subject").email is None
@@ -89,7 +92,9 @@ def test_parent_asking_about_a_child_of_12_or_over_is_told_and_reviewed(
 
 def test_parent_asking_about_a_young_child_skips_the_review(resident, client_request, session):
     resident.make_request(who="child", dob=f"3 4 {date.today().year - 6}")
-    assert only_request(session).state == "triage"
+    assert only_request(session).state == state("triage")
+    confirmation = client_request.get("/request/confirmation")
+    assert "Because your child is 12 or over" not in confirmation.get_text()
 
 
 def test_a_parent_is_asked_about_parental_responsibility_and_may_upload_proof(

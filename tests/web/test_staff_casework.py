@@ -11,11 +11,12 @@ from portal.deadlines import add_months
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import StaleRequest, apply_action
 from portal.extensions import db
-from portal.models import AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
+from portal.models import AuditActor, AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
 from portal.runtime import definition
 from tests.factories import DPO, context, flag_attention, make_request
 from tests.helpers import error_summary, normalise, pdf_file
 from tests.staff_helpers import make_staff, sign_in
+from tests.workflow_names import state
 
 
 def today() -> date:
@@ -178,7 +179,7 @@ def test_queue_filters_sort_and_pagination(people, as_):
     assert names("flag=paused") == ["Nina New"]
     assert names("right=objection") == ["Nina New"]
     assert names("service=education") == ["Sunny Soon"]
-    assert names("state=awaiting_evidence") == ["Nina New"]
+    assert names(f"state={state('awaiting_evidence')}") == ["Nina New"]
 
     def search(term, **filters):
         response = client.post("/staff/requests", {"q": term, **filters})
@@ -273,7 +274,7 @@ def test_the_request_page_offers_only_the_allowed_actions(people, as_):
         ("A caseworker cannot refuse as manifestly unfounded or excessive", None)
     ]
     db.session.refresh(request)
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
 
 
 def test_a_whole_access_request_through_the_pages(people, as_):
@@ -289,7 +290,7 @@ def test_a_whole_access_request_through_the_pages(people, as_):
         {"services": ["housing", "education"], "version": request.version},
     )
     db.session.refresh(request)
-    assert request.state == "with_service" and len(request.tasks) == 2
+    assert request.state == state("with_service") and len(request.tasks) == 2
 
     # Extend: the reason is required; then the requester is told why.
     page = dpo.post(f"/staff/requests/{ref}/actions/extend", {"version": request.version}, 200)
@@ -300,7 +301,7 @@ def test_a_whole_access_request_through_the_pages(people, as_):
         {"reason": "Records span four services.", "version": request.version},
     )
     db.session.refresh(request)
-    assert request.state == "extended" and request.due_date > old_due
+    assert request.state == state("extended") and request.due_date > old_due
     told = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.message_key == "time_extended")
     )
@@ -367,11 +368,11 @@ def test_a_whole_access_request_through_the_pages(people, as_):
         f"/staff/requests/{ref}/actions/sign_off_disclosure", {"version": request.version}
     )
     db.session.refresh(request)
-    assert request.state == "response_ready"
+    assert request.state == state("response_ready")
     dpo = as_("dpo")
     dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version})
     db.session.refresh(request)
-    assert request.state == "completed"
+    assert request.state == state("completed")
 
     # Everything done is on the timeline, with who did it.
     page = dpo.get(f"/staff/requests/{ref}")
@@ -398,7 +399,7 @@ def test_refusal_tells_the_requester_about_the_ico_and_courts(people, as_):
         {"reason": "This is the ninth identical request this month.", "version": request.version},
     )
     db.session.refresh(request)
-    assert request.state == "refused"
+    assert request.state == state("refused")
     message = db.session.scalar(
         select(OutboxMessage).where(OutboxMessage.message_key == "request_refused")
     )
@@ -415,13 +416,13 @@ def test_clarification_pauses_and_the_answer_resumes(people, as_):
         {"question": "Which years do you mean?", "version": request.version},
     )
     db.session.refresh(request)
-    assert request.state == "awaiting_clarification"
+    assert request.state == state("awaiting_clarification")
     worker.post(
         f"/staff/requests/{request.reference}/actions/clarification_received",
         {"answer": "2019 to 2021", "version": request.version},
     )
     db.session.refresh(request)
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
 
 
 def test_a_stale_form_is_refused_with_a_clear_message(people, as_):
@@ -438,7 +439,7 @@ def test_a_stale_form_is_refused_with_a_clear_message(people, as_):
     )
     assert error_summary(page)[0][0].startswith("Someone else changed this request")
     db.session.refresh(request)
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
     assert not any(e.kind == "extend" for e in request.clock_events)
 
 
@@ -455,7 +456,7 @@ def test_two_sessions_writing_at_once_cannot_overwrite_each_other(app, people):
             apply_action(context(second, today()), theirs, "extend", DPO, {"reason": "Complex"})
     db.session.expire_all()
     fresh = db.session.get(DataRequest, request.id)
-    assert fresh.state == "with_service"
+    assert fresh.state == state("with_service")
     assert (
         db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "extend"))
         == 0
@@ -537,7 +538,8 @@ def test_a_request_received_by_post_starts_its_clock_on_the_day_it_arrived(peopl
             AuditEvent.request_id == made.id, AuditEvent.action == "logged_offline"
         )
     )
-    assert logged.actor == f"dpo:{people['dpo'].id}"
+    dpo = people["dpo"]
+    assert logged.actor == AuditActor("staff", dpo.full_name, dpo.id, "dpo")
 
 
 OFFLINE = {
@@ -678,3 +680,27 @@ def test_the_request_page_shows_answers_as_the_resident_saw_the_questions(people
         ),
         "Old answer": "kept",
     }
+
+
+def test_the_timeline_names_people_as_they_were_when_they_acted(people, as_):
+    request = route(make_request(db.session, key="t"), "housing")
+    hana = people["housing"]
+    as_("housing").post(f"/staff/requests/{request.reference}/note", {"note": "Searched Civica."})
+    # Later Hana becomes a DPO and changes her name; history still reads as it happened.
+    as_("admin").post(f"/staff/accounts/{hana.id}", {"role": "dpo"})
+    db.session.refresh(hana)
+    assert hana.role == "dpo"
+    hana.full_name = "Hana Price"
+    db.session.commit()
+
+    page = as_("dpo").get(f"/staff/requests/{request.reference}")
+    timeline = normalise(page.select_one("#timeline").find_next("ol").get_text(" "))
+    assert "Hana Okafor" in timeline and "Hana Price" not in timeline
+    assert "caseworker:" not in timeline and "dpo:" not in timeline
+    note = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "note"))
+    assert note.actor == AuditActor("staff", "Hana Okafor", hana.id, "caseworker")
+    assert note.detail == {"note": "Searched Civica."}
+    changed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "staff_access_changed")
+    )
+    assert changed.actor == AuditActor("staff", "Ali Admin", people["admin"].id, "admin")

@@ -11,7 +11,7 @@ from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
 from portal.domain.staff_accounts import check_password, password_problem
 from portal.extensions import db
-from portal.models import AuditEvent, StaffUser
+from portal.models import AuditActor, AuditEvent, StaffUser
 from tests.helpers import error_summary
 from tests.staff_helpers import PASSWORD, current_code, make_staff, sign_in
 
@@ -28,7 +28,7 @@ def test_first_sign_in_sets_up_two_factor_with_a_qr_code(client_request, session
         password=PASSWORD,
         services=[],
         known_services=definition().routing.services,
-        actor="test",
+        actor=AuditActor.system("test"),
     )
     assert user.email == "new.person@example.gov.uk"
     assert user.password_hash.startswith("$argon2id$")
@@ -392,7 +392,7 @@ def test_a_caseworker_needs_a_known_service():
             password=PASSWORD,
             services=["nowhere"],
             known_services={"housing": None},
-            actor="test",
+            actor=AuditActor.system("test"),
         )
 
 

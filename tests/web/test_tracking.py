@@ -10,18 +10,17 @@ from portal.domain.actions import apply_action
 from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxMessage
-from portal.workflow import Actor
 from tests.factories import (
     DPO,
     build_pack,
     context,
     make_request,
     pdf_bytes,
+    staff_actor,
     to_disclosure_review,
 )
 from tests.helpers import deliver_messages, error_summary, latest_code, normalise
-
-CASEWORKER = Actor("caseworker", frozenset({"housing"}), 99)
+from tests.workflow_names import state
 
 
 def today() -> date:
@@ -84,16 +83,16 @@ def test_answering_our_question_resumes_the_request(client_request, session):
     page = client_request.post("/track/request/answer", {"answer": " "}, 200)
     assert error_summary(page) == [("Enter your answer", "#answer")]
     session.refresh(request)
-    assert request.state == "awaiting_clarification"
+    assert request.state == state("awaiting_clarification")
 
     response = client_request.post("/track/request/answer", {"answer": "Years 7 to 9"})
     assert "answered=1" in response.location
     session.refresh(request)
-    assert request.state == "with_service"
+    assert request.state == state("with_service")
     answered = session.scalar(
         select(AuditEvent).where(AuditEvent.action == "clarification_received")
     )
-    assert answered.actor == "requester" and answered.detail["answer"] == "Years 7 to 9"
+    assert answered.actor_kind == "requester" and answered.detail["answer"] == "Years 7 to 9"
 
 
 def test_withdrawing(client_request, session):
@@ -102,7 +101,7 @@ def test_withdrawing(client_request, session):
     client_request.get("/track/request/withdraw")
     client_request.post("/track/request/withdraw")
     session.refresh(request)
-    assert request.state == "withdrawn"
+    assert request.state == state("withdrawn")
     page = client_request.get("/track/request")
     assert "You withdrew your request" in page.get_text()
     assert page.find("a", string="Withdraw your request") is None
@@ -112,7 +111,8 @@ def test_the_response_is_downloaded_once_complete(client_request, session, app):
     request = to_disclosure_review(session, make_request(session), today())
     store = FileStore(app.config["UPLOAD_STORAGE_DIR"])
     pack = build_pack(session, request, store, today())
-    apply_action(context(session, today()), request, "sign_off_disclosure", CASEWORKER)
+    caseworker = staff_actor(session, "caseworker", "Casey Worker", ["housing"])
+    apply_action(context(session, today()), request, "sign_off_disclosure", caseworker)
     page = sign_in_as_requester(client_request, request)
     assert page.find("a", string=lambda s: s and "Case notes" in s) is None
     file_id = pack.files[0].id
