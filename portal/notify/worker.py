@@ -41,6 +41,7 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
     # From here on SIGTERM finishes the sends in flight; tests and supervisors can wait for it.
     click.echo("worker: started")
     heartbeat = Heartbeat(db.engine, state, now_utc).start()
+    click.echo(f"worker: started, {threads} send thread(s)")
     last_sweep = 0.0
     try:
         while not state.stopping.is_set():

@@ -215,6 +215,11 @@ def test_several_workers_in_capture_mode_capture_each_message_once(
     queue_notices(count)
     env = worker_env(database_url)  # no Notify API key: capture
     started = [workers(env) for _ in range(3)]
+
+    def each_running_or_refused():
+        return all(w.proc.poll() is not None or "started" in w.output() for w in started)
+
+    wait_for(each_running_or_refused, 60)
     wait_for(lambda: all(r.status == "sent" for r in outbox()), 60, every=0.5)
 
     def settled():  # each either refused and exited, or started and handles SIGTERM
