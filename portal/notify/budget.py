@@ -31,6 +31,19 @@ def database_now(connection: Connection) -> datetime:
     return connection.scalar(text("SELECT clock_timestamp()")).astimezone(UTC)
 
 
+class DatabaseClock:
+    """`now` as the database server sees it: what workers use for everything they compare with
+    each other (claims, their expiry, the budget), so a worker whose own clock is wrong can
+    neither take another's claim early nor overspend."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def __call__(self) -> datetime:
+        with self.engine.connect() as connection:
+            return database_now(connection)
+
+
 @dataclass
 class Budget:
     name: str

@@ -229,7 +229,7 @@ def resend(message_id):
             flash(f"The {humanise(row.message_key).lower()} message will be sent again.")
             return redirect(back_url)
         except ResendRefused as error:
-            form.channel.errors = [str(error)]
+            show_error(form, error)
     return render_template(
         "staff/simple_form.html",
         title="Send a message again",

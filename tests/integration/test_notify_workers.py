@@ -215,11 +215,6 @@ def test_several_workers_in_capture_mode_capture_each_message_once(
     queue_notices(count)
     env = worker_env(database_url)  # no Notify API key: capture
     started = [workers(env) for _ in range(3)]
-
-    def each_running_or_refused():
-        return all(w.proc.poll() is not None or "started" in w.output() for w in started)
-
-    wait_for(each_running_or_refused, 60)
     wait_for(lambda: all(r.status == "sent" for r in outbox()), 60, every=0.5)
 
     def settled():  # each either refused and exited, or started and handles SIGTERM
@@ -298,3 +293,41 @@ def test_worker_leases_are_short_and_renewed(app, fake_notify, workers, database
     time.sleep(12)
     renewed = {r.id: as_utc(r.next_attempt_at) for r in outbox() if r.status == "sending"}
     assert any(renewed[i] > first[i] for i in first if i in renewed)
+
+
+def test_workers_with_wrong_clocks_neither_steal_claims_nor_overspend(
+    app, fake_notify, database_url, on_postgres, tmp_path
+):
+    """Two workers whose clocks are 25 seconds fast and 25 seconds slow (Notify itself refuses
+    tokens more than 30 seconds out). Claims, their expiry and the budget all run on the
+    database's clock, so the fast worker cannot take the slow one's claims early, and together
+    they keep to the shared budget."""
+    if not on_postgres:
+        pytest.skip("one worker per SQLite database")
+    count = 120
+    queue_notices(count)
+    fake_notify.behaviour.delay_seconds = 0.2
+    env = worker_env(database_url, fake_notify, NOTIFY_RATE_LIMIT_PER_MINUTE=1220)  # 20 a second
+    procs = []
+    for offset in ("25", "-25"):
+        log = (tmp_path / f"skew{offset}.log").open("w")
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.skewed_clock", offset]
+                + ["flask", "--app", "portal", "worker", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        wait_for(lambda: all(r.status == "sent" for r in outbox()), 120, every=0.5)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
+    outputs = [(tmp_path / f"skew{o}.log").read_text() for o in ("25", "-25")]
+    assert all("attempted" in out for out in outputs), "both workers should have sent"
+    assert_each_sent_once(fake_notify, outbox())
+    assert fake_notify.busiest_second() <= 20 + 20 + 1
