@@ -76,7 +76,7 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         },
         # Notify's delivery-receipt callback sends this as a bearer token.
         "NOTIFY_CALLBACK_TOKEN": env.get("NOTIFY_CALLBACK_TOKEN") or None,
-        "NOTIFY_TIMEOUT": float(env.get("NOTIFY_TIMEOUT", "30")),
+        "NOTIFY_TIMEOUT": float(env.get("NOTIFY_TIMEOUT", "20")),
         "NOTIFY_RATE_LIMIT_PER_MINUTE": int(env.get("NOTIFY_RATE_LIMIT_PER_MINUTE", "3000")),
         # Sends in flight per worker: Notify answers in ~0.1-0.3 s, so one thread cannot reach
         # the rate limit on its own. Keep below the database pool (5 + 10 overflow).

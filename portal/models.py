@@ -367,7 +367,14 @@ class OutboxMessage(Base):
     __table_args__ = (
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="ck_outbox_status"),
         CheckConstraint(_in("channel", ("email", "sms", "letter")), name="ck_outbox_channel"),
-        Index("ix_outbox_due", "priority", "next_attempt_at"),
+        # The worker's claim: unsent messages, codes first, oldest first.
+        Index(
+            "ix_outbox_due",
+            "priority",
+            "id",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

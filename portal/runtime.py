@@ -82,10 +82,11 @@ def budget_gate() -> BudgetGate | None:
 
 
 def sender_pool(gate: BudgetGate | None = None) -> SenderPool | None:
-    """Parallel senders for a worker talking to Notify (not when capturing, nor on SQLite,
-    which allows one writer at a time)."""
+    """Parallel senders for a worker talking to Notify (not when capturing: the capture sender
+    writes through the worker's own session). On SQLite too: the worker is the only one on its
+    database, only its main thread claims, and each send thread's writes are short."""
     threads = current_app.config["NOTIFY_SEND_THREADS"]
-    if capturing() or threads < 2 or db.engine.dialect.name == "sqlite":
+    if capturing() or threads < 2:
         return None
     app = current_app._get_current_object()
 

@@ -31,6 +31,19 @@ def database_now(connection: Connection) -> datetime:
     return connection.scalar(text("SELECT clock_timestamp()")).astimezone(UTC)
 
 
+class DatabaseClock:
+    """`now` as the database server sees it: what workers use for everything they compare with
+    each other (claims, their expiry, the budget), so a worker whose own clock is wrong can
+    neither take another's claim early nor overspend."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def __call__(self) -> datetime:
+        with self.engine.connect() as connection:
+            return database_now(connection)
+
+
 @dataclass
 class Budget:
     name: str
@@ -84,11 +97,15 @@ class BudgetGate:
     def __init__(self, engine: Engine, budget: Budget):
         self.engine, self.budget = engine, budget
         self.stopping = threading.Event()
+        # One thread of this worker at a time asks the database: the others would only queue
+        # on the bucket's row lock (on SQLite, on the database's write lock, whose busy wait
+        # sleeps in steps of up to 100 ms).
+        self.asking = threading.Lock()
 
     def __call__(self) -> None:
         while True:
             try:
-                with self.engine.begin() as connection:
+                with self.asking, self.engine.begin() as connection:
                     wait = self.budget.try_take(connection)
             except IntegrityError:
                 continue  # another worker created the bucket first: take from it

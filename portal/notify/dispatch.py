@@ -47,14 +47,15 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(session: Session, now: datetime, limit: int, holder: str | None = None) -> list[int]:
-    """Claim up to `limit` due messages, one-time codes first, and commit the claim."""
+    """Claim up to `limit` due messages, one-time codes first, then oldest first (so messages
+    taken back from a dead worker go before the backlog queued after them), and commit."""
     due = (
         select(OutboxMessage)
         .where(
             or_(OutboxMessage.status == "pending", OutboxMessage.status == "sending"),
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -8,8 +8,8 @@ import time
 import click
 from flask import current_app
 
-from portal.deadlines.calendar import now_utc
 from portal.extensions import db
+from portal.notify.budget import DatabaseClock
 from portal.notify.dispatch import Heartbeat, WorkerState, dispatch, release
 from portal.notify.worker_lock import AnotherWorkerRunning, hold_worker_lock
 from portal.runtime import budget_gate, definition, sender, sender_pool
@@ -25,6 +25,7 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
         click.echo(f"Error: {exc}", err=True)
         return 1
     state = WorkerState()
+    now = DatabaseClock(db.engine)
     gate = budget_gate()
     pool = sender_pool(gate)
     threads = current_app.config["NOTIFY_SEND_THREADS"] if pool else 1
@@ -39,8 +40,8 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     # From here on SIGTERM finishes the sends in flight; tests and supervisors can wait for it.
-    click.echo("worker: started")
-    heartbeat = Heartbeat(db.engine, state, now_utc).start()
+    click.echo(f"worker: started, {threads} send thread(s)")
+    heartbeat = Heartbeat(db.engine, state, now).start()
     last_sweep = 0.0
     try:
         while not state.stopping.is_set():
@@ -48,7 +49,7 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
                 db.session,
                 definition(),
                 sender(gate=gate),
-                now_utc,
+                now,
                 batch=batch,
                 pool=pool,
                 state=state,
@@ -68,7 +69,7 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
             pool.close()  # waits for the sends in flight
         heartbeat.stop()
         db.session.rollback()
-        released = release(db.engine, state.id, now_utc())
+        released = release(db.engine, state.id, now())
         if released:
             click.echo(f"worker: released {released} message(s) for another worker")
         for sig, handler in previous.items():

@@ -6,21 +6,30 @@ from sqlalchemy import select
 
 from portal.content import choices
 from portal.domain import DomainError
+from portal.domain.messages import (
+    STATUS_FILTERS,
+    ResendRefused,
+    can_resend,
+    resend_channels,
+    resend_message,
+    search_messages,
+)
 from portal.domain.staff_accounts import change_access, create_staff, reset_two_factor, set_active
 from portal.extensions import db
 from portal.forms.errors import show_error
 from portal.models import (
-    FAILED_STATUSES,
     AuditActor,
     CapturedMessage,
     DataRequest,
     OutboxMessage,
     StaffUser,
 )
-from portal.runtime import capturing, definition
+from portal.runtime import capturing, definition, domain_context
+from portal.staff import forms
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ROLE_CHOICES, StaffAccessForm, StaffAccountForm
 from portal.staff.staff_blueprint import staff
+from portal.template_helpers import humanise
 
 
 @staff.route("/accounts")
@@ -160,12 +169,18 @@ def account_active(user_id):
 @staff.route("/messages")
 @staff_required("dpo")
 def messages():
-    failed = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status.in_(FAILED_STATUSES))
-        .order_by(OutboxMessage.id.desc())
-        .limit(100)
-    ).all()
+    form = forms.MessagesFilterForm(request.args)
+    form.status.choices = [(s, STATUS_LABELS.get(s, humanise(s))) for s in STATUS_FILTERS]
+    form.message.choices = [("", "Any message")] + [
+        (key, humanise(key)) for key in definition().messages
+    ]
+    status = form.status.data if form.status.data in STATUS_FILTERS else "failed"
+    key = form.message.data if form.message.data in definition().messages else ""
+    form.status.data, form.message.data = status, key
+    page_number = request.args.get("page", "1")
+    result = search_messages(
+        db.session, status, key, int(page_number) if page_number.isdigit() else 1
+    )
     captured = (
         db.session.scalars(
             select(CapturedMessage).order_by(CapturedMessage.id.desc()).limit(50)
@@ -173,18 +188,58 @@ def messages():
         if capturing()
         else []
     )
-    request_ids = {m.request_id for m in failed if m.request_id}
-    references = dict(
-        db.session.execute(
-            select(DataRequest.id, DataRequest.reference).where(DataRequest.id.in_(request_ids))
-        ).all()
-    )
     return render_template(
         "staff/messages.html",
         title="Messages",
-        references=references,
-        failed=failed,
+        form=form,
+        result=result,
+        page_url=lambda n: url_for("staff.messages", status=status, message=key or None, page=n),
+        can_resend=can_resend,
         captured=captured,
         capturing=capturing(),
         staff_page=True,
     )
+
+
+STATUS_LABELS = {"failed": "Not sent or not delivered", "all": "Any status"}
+RESEND_BACK = ("messages", "request")
+
+
+@staff.route("/messages/<int:message_id>/resend", methods=["GET", "POST"])
+@staff_required("dpo")
+def resend(message_id):
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None or not can_resend(row):
+        abort(404)
+    found = db.session.get(DataRequest, row.request_id) if row.request_id else None
+    back = request.args.get("back") if request.args.get("back") in RESEND_BACK else "messages"
+    back_url = (
+        url_for("staff.request_page", reference=found.reference)
+        if back == "request" and found is not None
+        else url_for("staff.messages")
+    )
+    form = forms.ResendForm()
+    form.channel.choices = [
+        (channel, f"{CHANNEL_LABELS[channel]}{'' if channel != row.channel else ' (again)'}")
+        for channel, _ in resend_channels(definition(), row, found)
+    ]
+    if form.validate_on_submit():
+        try:
+            resend_message(domain_context(), row, form.channel.data, actor())
+            flash(f"The {humanise(row.message_key).lower()} message will be sent again.")
+            return redirect(back_url)
+        except ResendRefused as error:
+            show_error(form, error)
+    return render_template(
+        "staff/simple_form.html",
+        title="Send a message again",
+        intro=f"{humanise(row.message_key)} by {CHANNEL_LABELS[row.channel].lower()} "
+        f"could not be sent or delivered: {row.last_error or humanise(row.status)}.",
+        form=form,
+        req=found,
+        back_url=back_url,
+        staff_page=True,
+    )
+
+
+CHANNEL_LABELS = {"email": "Email", "sms": "Text message", "letter": "Letter"}

@@ -508,3 +508,27 @@ class ChangePasswordForm(FlaskForm):
     def validate_confirm_password(self, field):
         if self.new_password.data and field.data != self.new_password.data:
             raise ValidationError("The passwords do not match")
+
+
+class ResendForm(FlaskForm):
+    """Send a failed message again: the channels offered are set by the view."""
+
+    channel = GovRadioField(
+        "How should it be sent?",
+        choices=[],
+        validators=[Required("Select how to send the message")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Send it again", widget=GovSubmitInput())
+
+
+class MessagesFilterForm(FlaskForm):
+    """The Messages page's filters (GET, in the URL: statuses and message kinds are not
+    personal data)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=[], widget=GovSelect())
+    message = SelectField("Message", choices=[], widget=GovSelect())
+    submit = SubmitField("Filter", widget=GovSubmitInput())

@@ -31,6 +31,7 @@ from portal.domain.casework import (
 from portal.domain.clock import deadline_of
 from portal.domain.evidence import KIND_LABELS, review_evidence
 from portal.domain.filestore import FileStore
+from portal.domain.messages import can_resend
 from portal.domain.offline import log_offline_request
 from portal.domain.queue import FLAGS, search_queue
 from portal.domain.requests import facts_for
@@ -166,6 +167,7 @@ def request_page(reference):
         has_pack=found.data_right == "access"
         and (found.pack is not None or pack_rules.can_change(wf, found)),
         evidence_labels=KIND_LABELS,
+        can_resend=can_resend if actor().role == "dpo" else None,
         staff_page=True,
     )
 

@@ -293,3 +293,46 @@ def test_worker_leases_are_short_and_renewed(app, fake_notify, workers, database
     time.sleep(12)
     renewed = {r.id: as_utc(r.next_attempt_at) for r in outbox() if r.status == "sending"}
     assert any(renewed[i] > first[i] for i in first if i in renewed)
+
+
+def test_workers_with_wrong_clocks_neither_steal_claims_nor_overspend(
+    app, fake_notify, database_url, on_postgres, tmp_path
+):
+    """Two workers whose clocks are 12 seconds fast and 12 seconds slow. Claims, their expiry
+    and the budget all run on the database's clock: on their own clocks the fast worker would
+    take the slow one's claims 6 seconds into a slow send and send them again, and each would
+    see the other's budget as long refilled."""
+    if not on_postgres:
+        pytest.skip("one worker per SQLite database")
+    queue_notices(20)
+    fake_notify.behaviour.delay_seconds = 14.0  # Notify answers slowly: claims are held long
+    env = worker_env(database_url, fake_notify, NOTIFY_RATE_LIMIT_PER_MINUTE=610)  # 10 a second
+    procs = []
+    for offset in ("12", "-12"):
+        log = (tmp_path / f"skew{offset}.log").open("w")
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.skewed_clock", offset]
+                + ["flask", "--app", "portal", "worker", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        wait_for(lambda: all(r.status == "sent" for r in outbox()), 120, every=0.5)
+        assert_each_sent_once(fake_notify, outbox())
+        # Then a fast Notify and a backlog: together they keep to 10 requests a second.
+        fake_notify.behaviour.delay_seconds = 0.0
+        before = len(fake_notify.request_times)
+        queue_notices(100)
+        wait_for(lambda: all(r.status == "sent" for r in outbox()), 120, every=0.5)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
+    outputs = [(tmp_path / f"skew{o}.log").read_text() for o in ("12", "-12")]
+    assert all("attempted" in out for out in outputs), "both workers should have sent"
+    assert_each_sent_once(fake_notify, outbox())
+    assert fake_notify.busiest_second(since=before) <= 10 + 10 + 1

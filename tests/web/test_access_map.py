@@ -60,6 +60,7 @@ STAFF = {
     "staff.identity": ("dpo",),
     "staff.new_request": ("dpo",),
     "staff.messages": ("dpo",),
+    "staff.resend": ("dpo",),
     "staff.services_page": ("dpo", "admin"),
     "staff.accounts": ("admin",),
     "staff.new_account": ("admin",),
