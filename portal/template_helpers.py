@@ -6,6 +6,7 @@ from datetime import date
 from flask import Flask
 
 from portal.deadlines import long_date
+from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
 
 
 def _as_date(value) -> date:
@@ -118,6 +119,8 @@ def init_app(app: Flask) -> None:
     def settings():
         c = app.config
         return {
+            "upload_types_text": UPLOAD_TYPES_TEXT,  # "PDF, JPG or PNG"
+            "upload_size_text": UPLOAD_SIZE_TEXT,
             "council_name": c["COUNCIL_NAME"],
             "service_name": c["SERVICE_NAME"],
             "council_phone": c["COUNCIL_PHONE"],

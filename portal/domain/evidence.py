@@ -19,7 +19,12 @@ from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transact
 from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.outbox import queue, requester_recipients
-from portal.domain.uploads import UPLOAD_CONTENT_TYPES
+from portal.domain.uploads import (
+    MAX_UPLOAD_BYTES,
+    UPLOAD_CONTENT_TYPES,
+    UPLOAD_SIZE_TEXT,
+    UPLOAD_TYPES_TEXT,
+)
 from portal.models import (
     AuditActor,
     AuditEvent,
@@ -31,7 +36,7 @@ from portal.models import (
 from portal.workflow import Actor, WorkflowDefinition
 
 MAX_FILES = 10
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = MAX_UPLOAD_BYTES
 ANSWER_LIMIT = 5000
 REASON_LIMIT = 2000
 PROOF = "proof"
@@ -131,11 +136,11 @@ def submit_evidence(
     hashes = []
     for content, extension, _ in files:
         if extension not in UPLOAD_CONTENT_TYPES:
-            raise FieldError("files", "Each file must be a PDF, JPG or PNG")
+            raise FieldError("files", f"Each file must be a {UPLOAD_TYPES_TEXT}")
         if not content:
             raise FieldError("files", "One of the selected files is empty")
         if len(content) > MAX_FILE_BYTES:
-            raise FieldError("files", "Each file must be smaller than 10MB")
+            raise FieldError("files", f"Each file must be smaller than {UPLOAD_SIZE_TEXT}")
         hashes.append(hashlib.sha256(content).hexdigest())
     if len(set(hashes)) != len(hashes):
         raise FieldError("files", "You selected the same file more than once")

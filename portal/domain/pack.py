@@ -18,7 +18,7 @@ from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transact
 from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.filestore import FileStore, FileTooLarge
-from portal.domain.uploads import UPLOAD_CONTENT_TYPES
+from portal.domain.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_TYPES_TEXT
 from portal.models import AuditActor, AuditEvent, DataRequest, DisclosurePack, PackFile, Upload
 from portal.workflow import Actor, WorkflowDefinition
 
@@ -144,7 +144,7 @@ def add_pack_file(
     if len(title) > TITLE_LIMIT:
         raise FieldError("title", f"The title must be {TITLE_LIMIT} characters or fewer")
     if extension not in UPLOAD_CONTENT_TYPES:
-        raise FieldError("file", "The selected file must be a PDF, JPG or PNG")
+        raise FieldError("file", f"The selected file must be a {UPLOAD_TYPES_TEXT}")
     used = sum(f.upload.size for f in request.pack.files) if request.pack else 0
     try:
         stored = store.save(stream, max_total_bytes - used)

@@ -151,7 +151,8 @@ class ParentalResponsibilityProofForm(UploadForm):
     upload = FileField(
         "Upload proof of parental responsibility (optional)",
         widget=GovFileInput(),
-        description=f"For example {PR_DOCUMENTS}. A PDF, JPG or PNG smaller than 10MB. If you "
+        description=f"For example {PR_DOCUMENTS}. A {UPLOAD_TYPES_TEXT} smaller than "
+        f"{UPLOAD_SIZE_TEXT}. If you "
         "do not upload it now, we will ask you for it and you can send it online later.",
     )
 
@@ -438,7 +439,8 @@ class EvidenceForm(QuestionForm):
     files = MultipleFileField(
         "Upload files",
         widget=GovFileInput(multiple=True),
-        description="Up to 10 files. Each must be a PDF, JPG or PNG smaller than 10MB.",
+        description=f"Up to 10 files. Each must be a {UPLOAD_TYPES_TEXT} smaller than "
+        f"{UPLOAD_SIZE_TEXT}.",
     )
     submit = SubmitField("Send", widget=GovSubmitInput())
     question = False  # an answer is needed, files optional; otherwise files are needed

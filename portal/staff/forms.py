@@ -18,6 +18,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from portal.domain.offline import CHANNELS
 from portal.domain.queue import QueueFilters
+from portal.domain.uploads import UPLOAD_TYPES_TEXT
 from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES
 from portal.forms.fields import (
     GovCheckboxesField,
@@ -200,7 +201,7 @@ class PackFileForm(VersionedForm):
         required="Enter a title for the file",
         hint="The requester sees this, for example “Case notes 2019 to 2021 (redacted)”.",
     )
-    file = FileField("File", widget=GovFileInput(), description="A PDF, JPG or PNG.")
+    file = FileField("File", widget=GovFileInput(), description=f"A {UPLOAD_TYPES_TEXT}.")
     submit = SubmitField("Add the file", widget=GovSubmitInput())
     max_bytes = 0
 
