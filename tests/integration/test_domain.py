@@ -330,6 +330,7 @@ def test_logging_an_offline_request_is_one_transaction(session):
 
     from portal.domain.offline import log_offline_request
 
+    dpo = staff_actor(session, "dpo", "Dana Price")
     commits = []
     event.listen(session(), "after_commit", lambda s: commits.append(s))
     data = {
@@ -345,7 +346,7 @@ def test_logging_an_offline_request_is_one_transaction(session):
         "email": "",
         "mobile": "",
     }
-    made = log_offline_request(context(session, date(2026, 11, 25)), data, DPO)
+    made = log_offline_request(context(session, date(2026, 11, 25)), data, dpo)
     assert len(commits) == 1
     actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions == ["submit", "logged_offline"]
