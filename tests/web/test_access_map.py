@@ -1,13 +1,15 @@
 """Every route in the app's URL map has an access check, or is on the reviewed list of routes
 that need none. Staff routes refuse a visitor who is not signed in, or signed in with the
 password alone, and refuse each role the table below does not give them; tracking routes refuse
-anyone who has not confirmed a code for the request. A new route fails here until it is put in
+anyone who has not entered the code sent for the request, including someone who has given its
+reference and contact. A new route fails here until it is put in
 one of the tables, which is the moment to decide who may open it."""
 
 import pytest
 from werkzeug.routing import IntegerConverter
 
 from portal.extensions import db
+from tests.factories import make_request
 from tests.staff_helpers import PASSWORD, make_staff, sign_in
 
 # Routes that need no access check, and why. Reviewed: keep the reason honest.
@@ -113,6 +115,13 @@ def access_problems(app) -> list[str]:
         for role in ANYONE_SIGNED_IN
     }
     visitor = app.test_client()
+    # A real request's reference and contact given, its code not entered yet.
+    reference = make_request(db.session, key="access-map").reference
+    code_not_entered = app.test_client()
+    started = code_not_entered.post(
+        "/track", data={"reference": reference, "contact": "sam@example.com"}
+    )
+    assert _redirects_to(started, "/track/code"), started.status_code
     password_only = app.test_client()
     password_only.post("/staff/sign-in", data={"email": people["dpo"].email, "password": PASSWORD})
     signed_in = {}
@@ -126,9 +135,10 @@ def access_problems(app) -> list[str]:
         if kind == "unknown":
             problems.append(f"{where}: not in any table: decide who may open it")
         elif kind == "tracking":
-            response = visitor.open(url, method=method)
-            if not (_redirects_to(response, "/track") or response.status_code in (401, 403, 404)):
-                problems.append(f"{where}: open without a confirmed tracking code")
+            for who, client in [("nobody", visitor), ("code not entered", code_not_entered)]:
+                response = client.open(url, method=method)
+                if not (_redirects_to(response, "/track") or response.status_code in (403, 404)):
+                    problems.append(f"{where}: {who} got {response.status_code}, not /track")
         elif kind == "staff":
             for who, client in [("nobody", visitor), ("password only", password_only)]:
                 response = client.open(url, method=method)
