@@ -108,7 +108,8 @@ def test_every_question_page_shows_its_errors_accessibly(page, live_server, java
     """Each question page submitted empty first, on the branch through the most pages."""
     email = f"errors-{javascript}@example.com"
     pages = answers("access", who="child", born=years_ago(13), email=email)
-    required = set(pages) - {"numbers", "child-view", "rectification-evidence"}
+    optional = {"numbers", "child-view", "rectification-evidence", "parental-responsibility-proof"}
+    required = set(pages) - optional
     make_request(page, live_server, pages, email, empty_first=required)
 
 
