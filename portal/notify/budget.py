@@ -92,20 +92,35 @@ class Budget:
 
 class BudgetGate:
     """Blocks until the shared budget allows one more request to Notify. One per worker,
-    shared by its send threads; `stop` wakes a waiting thread when the worker is told to stop."""
+    shared by its send threads, first come first served (so a one-time code claimed ahead of
+    a backlog is not overtaken while it waits); `stop` wakes waiting threads when the worker
+    is told to stop. Only the thread at the head of the line asks the database: the others
+    would only queue on the bucket's row lock (on SQLite, on the database's write lock)."""
 
     def __init__(self, engine: Engine, budget: Budget):
         self.engine, self.budget = engine, budget
         self.stopping = threading.Event()
-        # One thread of this worker at a time asks the database: the others would only queue
-        # on the bucket's row lock (on SQLite, on the database's write lock, whose busy wait
-        # sleeps in steps of up to 100 ms).
-        self.asking = threading.Lock()
+        self.line = threading.Condition()
+        self.next_ticket = self.serving = 0
 
     def __call__(self) -> None:
+        with self.line:
+            ticket, self.next_ticket = self.next_ticket, self.next_ticket + 1
+            while self.serving != ticket and not self.stopping.is_set():
+                self.line.wait(0.5)
+        try:
+            self._take()
+        finally:
+            with self.line:
+                self.serving = max(self.serving, ticket + 1)
+                self.line.notify_all()
+
+    def _take(self) -> None:
         while True:
+            if self.stopping.is_set():
+                raise WorkerStopping
             try:
-                with self.asking, self.engine.begin() as connection:
+                with self.engine.begin() as connection:
                     wait = self.budget.try_take(connection)
             except IntegrityError:
                 continue  # another worker created the bucket first: take from it
@@ -116,6 +131,8 @@ class BudgetGate:
 
     def stop(self) -> None:
         self.stopping.set()
+        with self.line:
+            self.line.notify_all()
 
 
 class WorkerStopping(Exception):
