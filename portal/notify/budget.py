@@ -64,6 +64,12 @@ class Budget:
     def try_take(self, connection: Connection) -> float:
         """Take one token inside the caller's transaction, at the database's time. Returns 0
         when granted, else the seconds until a token is back (nothing taken)."""
+        granted, wait = self.take_up_to(connection, 1)
+        return 0.0 if granted else wait
+
+    def take_up_to(self, connection: Connection, wanted: int) -> tuple[int, float]:
+        """Take up to `wanted` tokens (at least one, or none) for requests about to be made.
+        Returns how many, and when none, the seconds until one is back."""
         # Writing first takes the row's lock (and on SQLite the database's write lock) before
         # anything is read, so two workers cannot both spend the last token.
         locked = connection.execute(
@@ -74,48 +80,76 @@ class Budget:
             connection.execute(
                 insert(_bucket).values(name=self.name, tokens=self.capacity - 1, updated_at=now)
             )
-            return 0.0
+            return 1, 0.0
         tokens, updated_at = connection.execute(
             select(_bucket.c.tokens, _bucket.c.updated_at).where(_bucket.c.name == self.name)
         ).one()
         elapsed = max((now - as_utc(updated_at)).total_seconds(), 0.0)
         tokens = min(self.capacity, tokens + elapsed * self.rate)
-        if tokens < 1:
-            return (1 - tokens) / self.rate
+        granted = min(wanted, int(tokens))
+        if not granted:
+            return 0, (1 - tokens) / self.rate
         connection.execute(
             update(_bucket)
             .where(_bucket.c.name == self.name)
-            .values(tokens=tokens - 1, updated_at=now)
+            .values(tokens=tokens - granted, updated_at=now)
         )
-        return 0.0
+        return granted, 0.0
 
 
 class BudgetGate:
     """Blocks until the shared budget allows one more request to Notify. One per worker,
-    shared by its send threads; `stop` wakes a waiting thread when the worker is told to stop."""
+    shared by its send threads, first come first served (so a one-time code claimed ahead of
+    a backlog is not overtaken while it waits); `stop` wakes waiting threads when the worker
+    is told to stop. Only the thread at the head of the line asks the database: the others
+    would only queue on the bucket's row lock (on SQLite, on the database's write lock)."""
 
     def __init__(self, engine: Engine, budget: Budget):
         self.engine, self.budget = engine, budget
         self.stopping = threading.Event()
-        # One thread of this worker at a time asks the database: the others would only queue
-        # on the bucket's row lock (on SQLite, on the database's write lock, whose busy wait
-        # sleeps in steps of up to 100 ms).
-        self.asking = threading.Lock()
+        self.line = threading.Condition()
+        self.next_ticket = self.serving = self.prepaid = 0
 
     def __call__(self) -> None:
+        with self.line:
+            ticket, self.next_ticket = self.next_ticket, self.next_ticket + 1
+            while self.serving != ticket and not self.stopping.is_set():
+                self.line.wait(0.5)
+            if self.prepaid and not self.stopping.is_set():
+                # Taken for this thread by the one ahead of it, a moment ago.
+                self.prepaid -= 1
+                self.serving = ticket + 1
+                self.line.notify_all()
+                return
+            in_line = self.next_ticket - ticket
+        try:
+            granted = self._take(in_line)
+            with self.line:
+                self.prepaid = granted - 1
+        finally:
+            with self.line:
+                self.serving = max(self.serving, ticket + 1)
+                self.line.notify_all()
+
+    def _take(self, in_line: int) -> int:
+        """Tokens for this thread and those already waiting behind it, in one transaction."""
         while True:
+            if self.stopping.is_set():
+                raise WorkerStopping
             try:
-                with self.asking, self.engine.begin() as connection:
-                    wait = self.budget.try_take(connection)
+                with self.engine.begin() as connection:
+                    granted, wait = self.budget.take_up_to(connection, in_line)
             except IntegrityError:
                 continue  # another worker created the bucket first: take from it
-            if not wait:
-                return
+            if granted:
+                return granted
             if self.stopping.wait(min(wait, 1.0)):
                 raise WorkerStopping
 
     def stop(self) -> None:
         self.stopping.set()
+        with self.line:
+            self.line.notify_all()
 
 
 class WorkerStopping(Exception):

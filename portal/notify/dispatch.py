@@ -246,8 +246,11 @@ def _dispatch_on_pool(session, definition, now_fn, pool, holder, stopping) -> in
     in_flight: set[Future] = set()
     attempted, nothing_due = 0, False
     while True:
+        # Keep a few more claimed than there are threads, no more: a one-time code queued now
+        # then waits behind at most that many.
         if not nothing_due and not stopping.is_set() and len(in_flight) <= pool.threads:
-            ids = claim(session, now_fn(), 2 * pool.threads - len(in_flight), holder)
+            wanted = pool.threads + max(pool.threads // 2, 1) - len(in_flight)
+            ids = claim(session, now_fn(), wanted, holder)
             in_flight |= {pool.submit(definition, i, now_fn, stopping) for i in ids}
             attempted += len(ids)
             nothing_due = not ids

@@ -8,7 +8,7 @@ from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
 from portal.domain.tasks import answer_task
 from portal.extensions import db
-from portal.models import DataRequest
+from portal.models import DataRequest, OutboxMessage
 from portal.workflow import Actor
 from tests.browser.resident import answers, make_request
 from tests.browser.support import check, fill, submit
@@ -109,8 +109,25 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
     submit(page)
     check(page, "staff-log-request-error")
 
+    # Notify refused the acknowledgement: the DPO sends it again from the Messages page.
+    with live_server.app.app_context():
+        found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
+        refused = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.request_id == found.id)
+        ).first()
+        refused.status, refused.last_error = "failed", "400: Can't send to this recipient"
+        db.session.commit()
+        db.session.remove()
     page.goto("/staff/messages")
     check(page, "staff-messages")
+    page.locator("main a", has_text="Send again").first.click()
+    page.wait_for_load_state("load")
+    check(page, "staff-resend")
+    submit(page)
+    check(page, "staff-resend-error")
+    fill(page, {"channel": refused.channel})
+    submit(page)
+    assert "will be sent again" in page.inner_text("main")
     page.goto("/staff/sign-out")
     check(page, "staff-sign-out")
     submit(page)

@@ -84,6 +84,7 @@ def workers(tmp_path):
     yield start
     for worker in started:
         worker.stop()
+        print(f"--- {worker.log.name}\n{worker.output()}")  # shown when the test fails
 
 
 def wait_for(condition, timeout: float, every: float = 0.1):
@@ -133,7 +134,7 @@ def test_kill_9_loses_nothing_and_its_claims_are_sent_within_90_seconds(
     def holds_claims():
         return [r.reference for r in outbox() if r.status == "sending" and r.claimed_by]
 
-    wait_for(lambda: fake_notify.posts() >= 3, 30)
+    wait_for(lambda: fake_notify.posts() >= 3, 90)
     held = holds_claims()
     os.kill(first.proc.pid, signal.SIGKILL)
     killed_at = time.monotonic()
@@ -158,7 +159,7 @@ def test_sigterm_finishes_sends_in_flight_releases_the_rest_and_exits_within_30_
     fake_notify.behaviour.delay_seconds = 2.0
     env = worker_env(database_url, fake_notify, NOTIFY_SEND_THREADS=4)
     worker = workers(env)
-    wait_for(lambda: fake_notify.in_flight > 0, 30, every=0.02)
+    wait_for(lambda: fake_notify.in_flight > 0, 90, every=0.02)  # a slow start under load
     os.kill(worker.proc.pid, signal.SIGTERM)
     stopped_at = time.monotonic()
     assert worker.wait(30) == 0, worker.output()
@@ -196,7 +197,7 @@ def test_a_second_worker_on_one_sqlite_database_refuses_to_start(
     # 10 requests a second at most: a bucket of 10, then 10 a second.
     env = worker_env(database_url, fake_notify, NOTIFY_RATE_LIMIT_PER_MINUTE=610)
     first = workers(env)
-    wait_for(lambda: fake_notify.posts() >= 1, 30)
+    wait_for(lambda: fake_notify.posts() >= 1, 90)
     second = workers(env)
     once = workers(env, "--once")
     assert second.wait(120) == 1 and once.wait(120) == 1  # a slow start is not a failure
@@ -215,7 +216,7 @@ def test_several_workers_in_capture_mode_capture_each_message_once(
     queue_notices(count)
     env = worker_env(database_url)  # no Notify API key: capture
     started = [workers(env) for _ in range(3)]
-    wait_for(lambda: all(r.status == "sent" for r in outbox()), 60, every=0.5)
+    wait_for(lambda: all(r.status == "sent" for r in outbox()), 120, every=0.5)
 
     def settled():  # each either refused and exited, or started and handles SIGTERM
         return all(w.proc.poll() is not None or "worker: started" in w.output() for w in started)
@@ -242,7 +243,7 @@ def test_a_one_time_code_goes_ahead_of_a_backlog(app, fake_notify, workers, data
     # 10 requests a second: the backlog takes 15 seconds.
     env = worker_env(database_url, fake_notify, NOTIFY_RATE_LIMIT_PER_MINUTE=610)
     workers(env)
-    wait_for(lambda: fake_notify.posts() >= 20, 30)
+    wait_for(lambda: fake_notify.posts() >= 20, 90)
     queue(db.session, definition(), "verification_code", [("sms", "07700900123")], {"code": "1"})
     db.session.commit()
     code = db.session.scalars(
@@ -287,7 +288,7 @@ def test_worker_leases_are_short_and_renewed(app, fake_notify, workers, database
     fake_notify.behaviour.delay_seconds = 15.0  # one send outlasts the lease's first half
     env = worker_env(database_url, fake_notify, NOTIFY_SEND_THREADS=4)
     workers(env)
-    wait_for(lambda: fake_notify.in_flight > 0, 30, every=0.05)
+    wait_for(lambda: fake_notify.in_flight > 0, 90, every=0.05)
     first = {r.id: as_utc(r.next_attempt_at) for r in outbox() if r.status == "sending"}
     assert first and all(v - now_utc() <= timedelta(seconds=31) for v in first.values())
     time.sleep(12)
