@@ -116,6 +116,7 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
             select(OutboxMessage).where(OutboxMessage.request_id == found.id)
         ).first()
         refused.status, refused.last_error = "failed", "400: Can't send to this recipient"
+        channel = refused.channel
         db.session.commit()
         db.session.remove()
     page.goto("/staff/messages")
@@ -125,7 +126,7 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
     check(page, "staff-resend")
     submit(page)
     check(page, "staff-resend-error")
-    fill(page, {"channel": refused.channel})
+    fill(page, {"channel": channel})
     submit(page)
     assert "will be sent again" in page.inner_text("main")
     page.goto("/staff/sign-out")
