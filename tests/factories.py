@@ -86,15 +86,15 @@ def pdf_bytes(tag: str = "") -> bytes:
 NOTHING_TO_DECLARE = {"third_party_found": "no", "harm_records": "no", "exemptions": []}
 
 
-def to_disclosure_review(session, request, today):
+def to_disclosure_review(session, request, today, actor=DPO):
     """Route to housing, answer its search, and send the request for disclosure review."""
     from portal.deadlines.calendar import now_utc
     from portal.domain.actions import apply_action
     from portal.domain.tasks import answer_task
 
-    apply_action(context(session, today), request, "route", DPO, {"services": ["housing"]})
-    answer_task(context(session, now_utc()), request.tasks[0], DPO, "data_found", "Case notes")
-    apply_action(context(session, today), request, "send_to_disclosure_review", DPO)
+    apply_action(context(session, today), request, "route", actor, {"services": ["housing"]})
+    answer_task(context(session, now_utc()), request.tasks[0], actor, "data_found", "Case notes")
+    apply_action(context(session, today), request, "send_to_disclosure_review", actor)
     return request
 
 

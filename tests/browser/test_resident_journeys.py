@@ -17,6 +17,7 @@ from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
 from tests.browser.support import check, fill, submit
 from tests.factories import build_pack, context, pdf_bytes, to_disclosure_review
+from tests.staff_helpers import make_staff
 from tests.workflow_names import state
 
 
@@ -168,18 +169,23 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
 
     with live_server.app.app_context():
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
-        dpo = Actor("dpo", id=None)
+        # Real accounts: the audit trail names people by key.
+        officer = make_staff("dpo", email=f"dpo-{mode}@example.gov.uk")
+        dpo = Actor("dpo", id=officer.id, name=officer.full_name)
         for item in [f for s in found.evidence for f in s.files]:
             review_evidence(context(db.session, today), found, item.id, dpo, "accept", "")
-        to_disclosure_review(db.session, found, today)
+        to_disclosure_review(db.session, found, today, actor=dpo)
         build_pack(
             db.session,
             found,
             FileStore(live_server.app.config["UPLOAD_STORAGE_DIR"]),
             today,
             files=("Case notes (redacted)",),
+            actor=dpo,
         )
-        signer = Actor("caseworker", frozenset({"housing"}), 5)
+        # Four eyes: a caseworker who did not assemble the pack signs it off.
+        person = make_staff("caseworker", ("housing",), email=f"signer-{mode}@example.gov.uk")
+        signer = Actor("caseworker", frozenset({"housing"}), person.id, person.full_name)
         for action, actor in (("sign_off_disclosure", signer), ("complete", dpo)):
             apply_action(context(db.session, today), found, action, actor)
         db.session.remove()
