@@ -36,6 +36,24 @@ def context(session, when: date | datetime | None = None) -> DomainContext:
     return ctx if when is None else ctx.at(when)
 
 
+def ensure_dpo_account(session) -> None:
+    """The account DPO acts as (audit events refer to a real account). On an empty table the
+    next id is 1; otherwise id 1 is given explicitly, past the sequence."""
+    if session.get(StaffUser, DPO.id) is not None:
+        return
+    empty = not session.query(StaffUser).count()
+    session.add(
+        StaffUser(
+            id=None if empty else DPO.id,
+            email="dana.price@example.gov.uk",
+            full_name=DPO.name,
+            role=DPO.role,
+            password_hash="!",  # no password: this account cannot sign in
+        )
+    )
+    session.flush()
+
+
 def make_request(
     session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1", name="Sam Taylor"
 ):
@@ -43,15 +61,7 @@ def make_request(
         id=key, answers=answers(right, who, dob, name), verified_contact="sam@example.com"
     )
     session.add(draft)
-    if session.get(StaffUser, DPO.id) is None and not session.query(StaffUser).count():
-        session.add(
-            StaffUser(
-                email="dana.price@example.gov.uk",
-                full_name=DPO.name,
-                role=DPO.role,
-                password_hash="!",  # no password: this account cannot sign in
-            )
-        )
+    ensure_dpo_account(session)
     session.commit()
     return submit_request(context(session, now), draft, draft.answers)
 
@@ -88,6 +98,7 @@ NOTHING_TO_DECLARE = {"third_party_found": "no", "harm_records": "no", "exemptio
 
 def to_disclosure_review(session, request, today, actor=DPO):
     """Route to housing, answer its search, and send the request for disclosure review."""
+    ensure_dpo_account(session)
     from portal.deadlines.calendar import now_utc
     from portal.domain.actions import apply_action
     from portal.domain.tasks import answer_task
