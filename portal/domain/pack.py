@@ -86,7 +86,7 @@ def can_change(definition: WorkflowDefinition, request: DataRequest) -> bool:
 
 def may_sign_off(request: DataRequest, actor: Actor) -> bool:
     """Four eyes: nobody who changed the pack signs it off (pack_effects enforces it too)."""
-    return not (request.pack and actor.label in (request.pack.assembled_by or []))
+    return not (request.pack and actor.person in (request.pack.assembled_by or []))
 
 
 def _begin_change(session, definition, request, actor, today, working) -> DisclosurePack:
@@ -102,8 +102,8 @@ def _begin_change(session, definition, request, actor, today, working) -> Disclo
     if pack is None:
         pack = DisclosurePack(request_id=request.id, assembled_by=[], locked=False)
         request.pack = pack
-    if actor.label not in (pack.assembled_by or []):
-        pack.assembled_by = [*(pack.assembled_by or []), actor.label]
+    if actor.person not in (pack.assembled_by or []):
+        pack.assembled_by = [*(pack.assembled_by or []), actor.person]
     # The pack lives in its own rows; writing the request row too makes its version check
     # refuse a change racing a sign-off (or another change) instead of slipping past it.
     flag_modified(request, "answers")

@@ -40,10 +40,10 @@ def sign_off(session: Session, request: DataRequest, actor: Actor, today: date) 
     pack = request.pack
     if pack is None or not pack.files:
         raise DomainError("Add at least one file to the disclosure pack.")
-    if actor.label in (pack.assembled_by or []):
+    if actor.person in (pack.assembled_by or []):
         raise DomainError(FOUR_EYES_MESSAGE)
     pack.locked = True
-    pack.signed_off_by = actor.label
+    pack.signed_off_by = actor.person
     pack.signed_off_at = now_utc()
     _audit(session, request, actor, "pack_signed_off", {"files": file_hashes(pack)})
 

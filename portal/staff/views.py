@@ -391,7 +391,7 @@ def pack_page(reference):
     wf = definition()
     allowed = _allowed(found)
     days = current_app.config["DELIVERY_DAYS"]
-    staff_names = {f"{u.role}:{u.id}": u.full_name for u in db.session.scalars(select(StaffUser))}
+    staff_names = {f"staff:{u.id}": u.full_name for u in db.session.scalars(select(StaffUser))}
     return render_template(
         "staff/pack.html",
         title="Disclosure pack and delivery",

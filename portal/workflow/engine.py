@@ -19,6 +19,12 @@ class Actor:
         """How the audit trail names this actor, e.g. "dpo:3" or "requester"."""
         return f"{self.role}:{self.id}" if self.id is not None else self.role
 
+    @property
+    def person(self) -> str:
+        """Who this is whatever role they hold now, e.g. "staff:3": four-eyes checks compare
+        people, so a change of role does not make someone a second pair of eyes."""
+        return f"staff:{self.id}" if self.id is not None else self.role
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.deadlines.calendar import now_utc, received_date
+from portal.domain import DomainError
 from portal.domain.filestore import FileStore
 from portal.extensions import db
 from portal.models import AuditActor, AuditEvent, PackFile, Upload
@@ -371,3 +372,30 @@ def test_delivery_lists_files_audits_downloads_and_closes_after_its_window(
         f"/staff/requests/{mine.reference}/pack/delivery", {"version": mine.version}, 200
     )
     assert error_summary(page) == [("Downloads are still open", None)]
+
+
+def test_a_change_of_role_does_not_make_someone_a_second_pair_of_eyes(app):
+    """Four eyes compares people: whoever put the pack together may not sign it off, even
+    after their role (and so the workflow's label for them) changed."""
+    from portal.domain.actions import apply_action
+    from portal.domain.pack import may_sign_off
+    from portal.domain.requests import submit_request
+    from portal.models import Draft
+    from portal.workflow import Actor
+    from tests.factories import answers, staff_actor
+
+    draft = Draft(id="four-eyes", answers=answers(), verified_contact="sam@example.com")
+    draft.answers["contact-details"] = {"email": "sam@example.com"}
+    db.session.add(draft)
+    db.session.commit()
+    request = submit_request(context(db.session, now_utc()), draft, draft.answers)
+    to_disclosure_review(db.session, request, today())
+    builder = staff_actor(db.session, "caseworker", "Pat Builder", ["housing"])
+    build_pack(db.session, request, store(app), today(), actor=builder)
+    promoted = Actor("dpo", id=builder.id, name=builder.name)
+    assert not may_sign_off(request, promoted)
+    with pytest.raises(DomainError):
+        apply_action(context(db.session, today()), request, "sign_off_disclosure", promoted)
+    db.session.rollback()
+    other = staff_actor(db.session, "caseworker", "Ola Other", ["housing"])
+    assert may_sign_off(request, other)
