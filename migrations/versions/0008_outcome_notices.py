@@ -1,14 +1,14 @@
 """Outcome notices, Art 19 recipient tasks, and the reason and new due date of clock changes
 
 Revision ID: 0008_outcome_notices
-Revises: 0010_upload_purpose_length
+Revises: 0011_outbox_claim_order
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_outcome_notices"
-down_revision = "0010_upload_purpose_length"
+down_revision = "0011_outbox_claim_order"
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,13 @@ from portal.runtime import definition
 from portal.workflow import Actor
 from tests.browser.resident import deliver
 from tests.browser.support import check, fill, submit
-from tests.factories import build_pack, context, make_request, to_disclosure_review
+from tests.factories import (
+    build_pack,
+    context,
+    make_request,
+    staff_actor,
+    to_disclosure_review,
+)
 from tests.staff_helpers import PASSWORD, make_staff
 
 DPO = Actor("dpo", id=1)
@@ -40,7 +46,7 @@ def ready(live_server, right, outcome, key, email):
             to_disclosure_review(session, request, today)
             store = FileStore(live_server.app.config["UPLOAD_STORAGE_DIR"])
             build_pack(session, request, store, today)
-            checker = Actor("caseworker", frozenset({"housing"}), 99)  # four eyes
+            checker = staff_actor(session, "caseworker", f"Checker {key}", ["housing"])
             apply_action(context(session, today), request, "sign_off_disclosure", checker)
         else:
             apply_action(context(session, today), request, "route", DPO, {"services": ["housing"]})

@@ -147,7 +147,13 @@ def test_app_refuses_to_start_with_a_bad_definition(case, expected, tmp_path, mo
 def test_state_properties_and_field_labels_are_read_from_the_definition():
     definition = load_workflow(ROOT / "workflows", category_keys())
     assert definition.states_where("checks_child_competence") == ["competence_review"]
-    assert definition.states_where("final") == ["completed", "refused", "withdrawn", "closed"]
+    assert definition.states_where("final") == [
+        "completed",
+        "restriction_lifted",
+        "refused",
+        "withdrawn",
+        "closed",
+    ]
     assert not definition.states["triage"].checks_child_competence
     reason = definition.transitions["request_evidence"].form_field("reason")
     assert (reason.label, reason.hint) == (

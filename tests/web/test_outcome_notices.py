@@ -19,7 +19,6 @@ from portal.extensions import db
 from portal.models import DataRequest, Draft, Notice, OutboxMessage, RecipientTask
 from portal.notify.dispatch import dispatch
 from portal.runtime import definition, sender
-from portal.workflow import Actor
 from tests.factories import (
     DPO,
     W,
@@ -27,6 +26,7 @@ from tests.factories import (
     context,
     make_request,
     send_outcome_notice,
+    staff_actor,
     to_disclosure_review,
 )
 from tests.helpers import ClientRequest, error_summary, latest_code, normalise
@@ -34,7 +34,6 @@ from tests.staff_helpers import make_staff, sign_in
 from tests.workflow_names import state
 
 EMAIL, MOBILE = "sam@example.com", "07700900123"
-CASEWORKER = Actor("caseworker", frozenset({"housing"}), 99)  # signs off the pack: four eyes
 BOTH = {"method": "both", "contact": {"email": EMAIL, "mobile": MOBILE}}
 SMS_ONLY = {"method": "sms", "contact": {"mobile": MOBILE}}
 POST = {
@@ -80,7 +79,8 @@ def ready_for(session, right, key, contact=BOTH, tell="yes"):
     if right == "access":
         to_disclosure_review(session, request, day)
         build_pack(session, request, FileStore(current_app.config["UPLOAD_STORAGE_DIR"]), day)
-        apply_action(context(session, day), request, "sign_off_disclosure", CASEWORKER)
+        checker = staff_actor(session, "caseworker", f"Checker {key}", ["housing"])  # four eyes
+        apply_action(context(session, day), request, "sign_off_disclosure", checker)
         return request
     apply_action(context(session, day), request, "route", DPO, {"services": ["housing"]})
     answer_task(context(session, now_utc()), request.tasks[0], DPO, "data_found", "Case notes 2024")
