@@ -87,6 +87,12 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "COUNCIL_EMAIL": env.get("COUNCIL_EMAIL", "dpo@camden.gov.uk"),
         "COUNCIL_ADDRESS": env.get("COUNCIL_ADDRESS", "Judd Street, London, WC1H 9JE"),
         "EXTRA_NON_WORKING_DAYS": _dates(env.get("EXTRA_NON_WORKING_DAYS", "")),
+        # Letters the portal makes (outcome notices) go through Notify's precompiled-letter API
+        # when this is on; otherwise staff print them from the request page and record posting.
+        "NOTIFY_LETTERS": env.get("NOTIFY_LETTERS", "").lower() in ("1", "true", "yes", "on"),
+        # Art 18(3): working days between telling the requester a restriction will be lifted and
+        # recording the lift.
+        "LIFT_NOTICE_WORKING_DAYS": int(env.get("LIFT_NOTICE_WORKING_DAYS", "10")),
         "TASK_TARGET_WORKING_DAYS": int(env.get("TASK_TARGET_WORKING_DAYS", "5")),
         "REMINDER_WORKING_DAYS": _ints(
             "REMINDER_WORKING_DAYS", env.get("REMINDER_WORKING_DAYS", "5,2")
@@ -123,7 +129,7 @@ def check_notify_config(config: dict, messages) -> None:
         m.env_var(channel)
         for m in messages.values()
         for channel in m.channels
-        if not config["NOTIFY_TEMPLATE_IDS"].get(m.env_var(channel))
+        if m.needs_template(channel) and not config["NOTIFY_TEMPLATE_IDS"].get(m.env_var(channel))
     ]
     if missing:
         raise ConfigError(

@@ -51,6 +51,11 @@ UPLOAD_PURPOSES = (
 )
 EVIDENCE_KINDS = ("identity", "authority", "parental_responsibility", "answer")
 EVIDENCE_STATUSES = ("submitted", "accepted", "rejected")
+NOTICE_STATUSES = ("draft", "sent")
+# none: the requester did not choose post; queued: sent through Notify's letter API; to_post:
+# staff print it from the request page; posted: staff recorded posting it.
+LETTER_STATUSES = ("none", "queued", "to_post", "posted")
+RECIPIENT_TASK_STATUSES = ("open", "done")
 STAFF_ROLES = ("dpo", "caseworker", "admin")
 ACTOR_KINDS = ("staff", "requester", "system")
 
@@ -100,6 +105,8 @@ class DataRequest(Base):
     uploads: Mapped[list["Upload"]] = relationship(back_populates="request")
     clock_events: Mapped[list["ClockEvent"]] = relationship(order_by="ClockEvent.id")
     tasks: Mapped[list["ServiceTask"]] = relationship(order_by="ServiceTask.id")
+    notices: Mapped[list["Notice"]] = relationship(order_by="Notice.id")
+    recipient_tasks: Mapped[list["RecipientTask"]] = relationship(order_by="RecipientTask.id")
     assignee: Mapped["StaffUser | None"] = relationship()
     pack: Mapped["DisclosurePack | None"] = relationship(uselist=False)
     evidence: Mapped[list["EvidenceSubmission"]] = relationship(order_by="EvidenceSubmission.id")
@@ -339,6 +346,9 @@ class ClockEvent(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     on_date: Mapped[date] = mapped_column(Date)
+    # The due date this change led to, and what the requester is told about it.
+    due_after: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
 
 
@@ -358,6 +368,57 @@ class ServiceTask(Base):
     target_date: Mapped[date] = mapped_column(Date)
     finding: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = _timestamp()
+
+
+class Notice(Base):
+    """An outcome notice (workflows/notices.yaml): written by staff as a draft, previewed, then
+    sent with the workflow action it belongs to. `body` is the full text the requester gets."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        CheckConstraint(_in("status", NOTICE_STATUSES), name="ck_notice_status"),
+        CheckConstraint(_in("letter_status", LETTER_STATUSES), name="ck_notice_letter_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    notice_key: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # What staff gave: reasons, exemptions, statement and recipients (keys as in notices.yaml).
+    inputs: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The requester's supplementary statement as a PDF document, sent with the notice.
+    statement_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    letter_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    letter_status: Mapped[str] = mapped_column(String(10), default="none")
+    posted_on: Mapped[date | None] = mapped_column(Date)
+    posted_by: Mapped[str | None] = mapped_column(String(100))
+    written_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    sent_at: Mapped[datetime | None] = _timestamp()
+    sent_on: Mapped[date | None] = mapped_column(Date)
+
+
+class RecipientTask(Base):
+    """Art 19: tell one recipient of the data about a rectification, restriction or stopped
+    processing. One per recipient staff chose, tracked until done."""
+
+    __tablename__ = "recipient_task"
+    __table_args__ = (
+        CheckConstraint(_in("status", RECIPIENT_TASK_STATUSES), name="ck_recipient_task_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_request.id"), index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"))
+    recipient: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    how: Mapped[str | None] = mapped_column(Text)
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    done_at: Mapped[datetime | None] = _timestamp()
+    done_on: Mapped[date | None] = mapped_column(Date)
 
 
 class OutboxMessage(Base):

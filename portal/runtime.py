@@ -44,6 +44,8 @@ def domain_context() -> DomainContext:
         settings=Settings(
             task_target_working_days=config["TASK_TARGET_WORKING_DAYS"],
             reminder_working_days=tuple(config["REMINDER_WORKING_DAYS"]),
+            notify_letters=config["NOTIFY_LETTERS"],
+            lift_notice_working_days=config["LIFT_NOTICE_WORKING_DAYS"],
         ),
     )
 

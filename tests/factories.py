@@ -55,11 +55,25 @@ def ensure_dpo_account(session) -> None:
 
 
 def make_request(
-    session, right="access", who="me", dob="1985-02-01", now=RECEIVED, key="d1", name="Sam Taylor"
+    session,
+    right="access",
+    who="me",
+    dob="1985-02-01",
+    now=RECEIVED,
+    key="d1",
+    name="Sam Taylor",
+    method="email",
+    contact=None,
+    extra=None,
 ):
-    draft = Draft(
-        id=key, answers=answers(right, who, dob, name), verified_contact="sam@example.com"
-    )
+    """`method` and `contact` are the contact-method and contact-details answers; `extra` adds
+    or replaces answers to other pages."""
+    given = answers(right, who, dob, name)
+    given["contact-method"] = {"method": method}
+    given["contact-details"] = contact or {"email": "sam@example.com"}
+    given.update(extra or {})
+    verified = given["contact-details"].get("email") or given["contact-details"].get("mobile")
+    draft = Draft(id=key, answers=given, verified_contact=verified)
     session.add(draft)
     ensure_dpo_account(session)
     session.commit()
@@ -129,3 +143,30 @@ def build_pack(session, request, store, today, files=("Case notes",), actor=DPO)
         )
     pack.save_checklist(context(session, today), request, actor, NOTHING_TO_DECLARE)
     return request.pack
+
+
+def send_outcome_notice(
+    session,
+    request,
+    key,
+    action="complete",
+    day=None,
+    letters=False,
+    actor=DPO,
+    **inputs,
+):
+    """Write, then send, an outcome notice through the domain, as staff do on the pages."""
+    from dataclasses import replace
+
+    from portal.deadlines.calendar import now_utc, received_date
+    from portal.domain.notices import draft_notice, send_notice
+
+    day = day or received_date(now_utc())
+    template = definition().notices[key]
+    values = {"reasons": f"Reasons for {key}.", "statement": "My statement.", "exemptions": "x"}
+    values.update({"recipients": []} if "recipients" in template.fields else {})
+    values.update(inputs)
+    ctx = context(session, day)
+    ctx = replace(ctx, settings=replace(ctx.settings, notify_letters=letters))
+    notice = draft_notice(ctx, request, actor, action, key, values)
+    return send_notice(ctx, request, notice.id, actor)

@@ -146,10 +146,12 @@ class Resident:
                 ("rectification-wrong", {"wrong": "My date of birth is wrong"}),
                 ("rectification-correct", {"correction": "It should be 1 February 1985"}),
                 ("rectification-evidence", {}),
+                ("rectification-tell", {"tell": "yes"}),
             ],
             "restriction": [
                 ("restriction-grounds", {"ground": "accuracy"}),
                 ("restriction-why", {"why": "The assessment is wrong about my housing"}),
+                ("restriction-tell", {"tell": "yes"}),
             ],
             "objection": [
                 ("objection-uses", {"uses": ["evaluate_impact"]}),

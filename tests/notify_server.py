@@ -3,6 +3,7 @@ notifications-python-client: JWT checked as Notify checks it, notifications kept
 and switches to inject the failures Notify's contract describes (500, 429, 400, slow answers,
 dropped connections, a message accepted whose answer is lost, and a 2xx that is not JSON)."""
 
+import base64
 import json
 import random
 import threading
@@ -29,7 +30,7 @@ FAILURES = ("500", "429", "400", "slow", "drop", "lose_answer", "not_json")
 def template_ids() -> dict[str, str]:
     """A template id for every message and channel in the shipped catalogue."""
     catalogue = load_workflow(ROOT / "workflows", category_keys()).messages.values()
-    pairs = [(m, channel) for m in catalogue for channel in m.channels]
+    pairs = [(m, ch) for m in catalogue for ch in m.channels if m.needs_template(ch)]
     return {m.env_var(ch): f"00000000-0000-0000-0000-{i:012d}" for i, (m, ch) in enumerate(pairs)}
 
 
@@ -185,6 +186,7 @@ def _handler(notify: FakeNotify):
                 return
             reference = parse_qs(url.query).get("reference", [None])[0]
             found = notify.by_reference(reference) if reference else list(notify.notifications)
+            found = [{k: v for k, v in n.items() if k != "precompiled_pdf"} for n in found]
             self._reply(200, {"notifications": found, "links": {}})
 
         def do_POST(self):  # noqa: N802
@@ -231,7 +233,14 @@ def _handler(notify: FakeNotify):
                 time.sleep(notify.behaviour.slow_seconds)
             elif notify.behaviour.delay_seconds:
                 time.sleep(notify.behaviour.delay_seconds)
-            missing = [f for f in ("template_id",) if not body.get(f)]
+            precompiled = kind == "letter" and "content" in body
+            if precompiled:
+                # A precompiled letter: a base64 PDF and a reference, no template.
+                problem = _precompiled_problem(body)
+                if problem:
+                    self._error(400, "ValidationError", problem)
+                    return
+            missing = [f for f in ("template_id",) if not body.get(f) and not precompiled]
             if missing:
                 self._error(400, "ValidationError", f"{missing[0]} is a required property")
                 return
@@ -240,7 +249,9 @@ def _handler(notify: FakeNotify):
                 "reference": body.get("reference"),
                 "type": kind,
                 "status": "created",
-                "template": {"id": body["template_id"], "version": 1},
+                "template": {"id": body.get("template_id", "precompiled"), "version": 1},
+                "precompiled_pdf": base64.b64decode(body["content"]) if precompiled else None,
+                "postage": body.get("postage"),
                 "email_address": body.get("email_address"),
                 "phone_number": body.get("phone_number"),
                 "personalisation": body.get("personalisation", {}),
@@ -269,3 +280,18 @@ def _handler(notify: FakeNotify):
             )
 
     return Handler
+
+
+def _precompiled_problem(body: dict) -> str | None:
+    """Notify's checks on a precompiled letter's request: a reference, a PDF, a known postage."""
+    if not body.get("reference"):
+        return "reference is a required property"
+    try:
+        pdf = base64.b64decode(body["content"], validate=True)
+    except (ValueError, TypeError):
+        return "Document is not base64 encoded"
+    if not pdf.startswith(b"%PDF-"):
+        return "Letter content is not a valid PDF"
+    if body.get("postage") not in (None, "first", "second", "economy", "europe", "rest-of-world"):
+        return "postage invalid"
+    return None

@@ -1,6 +1,7 @@
 """Applying a workflow action to a stored request: the engine decides, this writes the state,
 clock rows, tasks, audit event and outbox rows in one transaction."""
 
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, requester_recipients
+from portal.domain.outbox import queue, read_where, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
 from portal.models import AuditActor, AuditEvent, DataRequest, ServiceTask
@@ -56,7 +57,11 @@ def apply_action(
     if expected_version is not None and request.version != expected_version:
         raise StaleRequest(STALE_MESSAGE)
     session = ctx.session
-    try:
+    transition = ctx.definition.transitions.get(action)
+    if transition is not None and transition.notice:
+        # Its notice must be written, previewed and sent with it (portal.domain.notices).
+        raise ActionRefused("Write and send the notice to do this.")
+    with one_transaction(session):
         apply_in_transaction(
             session,
             ctx.definition,
@@ -68,15 +73,22 @@ def apply_action(
             fields,
             ctx.settings.task_target_working_days,
         )
+    return request
+
+
+@contextmanager
+def one_transaction(session: Session):
+    """Commit what the block did, or roll all of it back; a concurrent change to the request
+    (its version moved on under us) becomes StaleRequest."""
+    try:
+        yield
         session.commit()
     except StaleDataError as exc:
-        # Another transaction changed the row between our read and our write.
         session.rollback()
         raise StaleRequest(STALE_MESSAGE) from exc
     except Exception:
         session.rollback()
         raise
-    return request
 
 
 def apply_in_transaction(
@@ -103,7 +115,16 @@ def apply_in_transaction(
 def _apply(session, definition, request, decision, actor, today, working, target_days):
     request.state = decision.to_state
     on_date = _clock_date(decision, today) if decision.clock else None
-    record_clock(session, definition, request, working, today, decision.clock, on_date)
+    record_clock(
+        session,
+        definition,
+        request,
+        working,
+        today,
+        decision.clock,
+        on_date,
+        reason=str(decision.fields.get("reason") or ""),
+    )
     request.overdue = bool(request.due_date and today > request.due_date)
     if decision.creates_tasks:
         services = decision.fields["services"]
@@ -144,11 +165,14 @@ def _apply(session, definition, request, decision, actor, today, working, target
             },
         )
     )
+    change = (request.clock_events[-1].reason or "") if decision.clock else ""
     personalisation = {
         "reference": request.reference,
         "reason": decision.fields.get("reason", ""),
         "question": decision.fields.get("question", ""),
         "due_date": long_date(request.due_date) if request.due_date else "",
+        "change": change,
+        "where": read_where(request),
     }
     for key in decision.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)

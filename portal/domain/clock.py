@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from portal.deadlines import Deadline, Pause, WorkingCalendar, compute_deadline
+from portal.deadlines import Deadline, Pause, WorkingCalendar, compute_deadline, long_date
 from portal.models import ClockEvent, DataRequest
 from portal.workflow.definition import WorkflowDefinition
 
@@ -50,13 +50,28 @@ def record_clock(
     today: date,
     kind: str | None = None,
     on_date: date | None = None,
+    reason: str = "",
 ) -> Deadline | None:
     """Add a clock row (if `kind` is given) and store the due date it leads to, inside the
-    caller's transaction."""
+    caller's transaction. The row keeps that date and, for the changes the requester is told
+    about (`clock_changes` in request.yaml), what they are told."""
+    event = None
     if kind:
-        session.add(ClockEvent(request_id=request.id, kind=kind, on_date=on_date or today))
+        event = ClockEvent(request_id=request.id, kind=kind, on_date=on_date or today)
+        session.add(event)
         session.flush()
         session.refresh(request, ["clock_events"])
     deadline = deadline_of(request, definition, working, today)
     request.due_date = deadline.due if deadline else None
+    if event is not None:
+        event.due_after = request.due_date
+        event.reason = clock_change_text(definition, event, reason)
     return deadline
+
+
+def clock_change_text(definition: WorkflowDefinition, event: ClockEvent, reason: str = ""):
+    """What the requester is told about this clock change, or None if it is not told."""
+    text = definition.clock_changes.get(event.kind)
+    if text is None:
+        return None
+    return text.replace("((date))", long_date(event.on_date)).replace("((reason))", reason)

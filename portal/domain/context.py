@@ -16,6 +16,8 @@ from portal.workflow import WorkflowDefinition
 class Settings:
     task_target_working_days: int = 5  # a service task's target, before the due date
     reminder_working_days: tuple[int, ...] = (5, 2)  # staff reminders before the due date
+    notify_letters: bool = False  # outcome-notice letters sent by Notify (else staff post them)
+    lift_notice_working_days: int = 10  # Art 18(3): told this long before a restriction is lifted
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,14 @@ def requester_recipients(request: DataRequest) -> list[tuple[str, str]]:
     return out
 
 
+def read_where(request: DataRequest) -> str:
+    """Where a text message tells the requester to read the details: never their email when
+    we do not email them."""
+    if any(channel == "email" for channel, _ in requester_recipients(request)):
+        return "in the email we sent you or on our website"
+    return "on our website"
+
+
 def queue(
     session: Session,
     definition: WorkflowDefinition,

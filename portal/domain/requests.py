@@ -33,6 +33,15 @@ def facts_for(request: DataRequest, today: date, first_month_due=None) -> Reques
         pack_files=len(request.pack.files) if request.pack else 0,
         pack_checklist_done=bool(request.pack and request.pack.checklist),
         pack_signed_off=bool(request.pack and request.pack.locked),
+        outcome=request.outcome,
+        lift_allowed_from=max(
+            (
+                date.fromisoformat(n.inputs["lift_date"])
+                for n in request.notices
+                if n.status == "sent" and (n.inputs or {}).get("lift_date")
+            ),
+            default=None,
+        ),
     )
 
 

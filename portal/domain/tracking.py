@@ -2,13 +2,23 @@
 one-time code to that contact. The answer never says whether a reference exists."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.domain.verification import CodeResult, check_code, send_code
-from portal.models import REQUESTER, AuditEvent, DataRequest, Draft
+from portal.models import (
+    REQUESTER,
+    AuditEvent,
+    ClockEvent,
+    DataRequest,
+    Draft,
+    Notice,
+    OutboxMessage,
+    RecipientTask,
+)
 from portal.workflow import WorkflowDefinition
 
 
@@ -80,3 +90,62 @@ def latest_question(session: Session, request: DataRequest) -> str | None:
         .limit(1)
     )
     return (detail or {}).get("question")
+
+
+def sent_notices(request: DataRequest) -> list[Notice]:
+    """The outcome notices sent to the requester, newest first."""
+    return sorted(
+        (n for n in request.notices if n.status == "sent"), key=lambda n: n.id, reverse=True
+    )
+
+
+def due_date_changes(request: DataRequest) -> list[ClockEvent]:
+    """Each change of the due date the requester is told about, newest first."""
+    return [e for e in reversed(request.clock_events) if e.reason]
+
+
+def recipients_told(request: DataRequest) -> list[RecipientTask]:
+    """Art 19: the recipients we are telling, for a requester who asked to know (else none)."""
+    from portal.domain.notices import asked_who_was_told
+
+    return list(request.recipient_tasks) if asked_who_was_told(request) else []
+
+
+def notice_statement(request: DataRequest, notice_id: int) -> Notice | None:
+    return next((n for n in sent_notices(request) if n.id == notice_id and n.statement_pdf), None)
+
+
+# Shown in their own sections of the tracking page.
+SHOWN_ELSEWHERE = {"outcome_notice", "due_date_changed", "verification_code"}
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    sent: datetime
+    subject: str | None
+    body: str
+
+
+def messages_sent(
+    session: Session, definition: WorkflowDefinition, request: DataRequest
+) -> list[SentMessage]:
+    """What we told the requester by email, text or letter, newest first, so a text message can
+    say "read it on our website" to someone without an email address. One entry per message,
+    in its email wording (or its text-message wording when it has no email)."""
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.request_id == request.id)
+        .order_by(OutboxMessage.id.desc())
+    ).all()
+    seen, out = set(), []
+    for row in rows:
+        message = definition.messages.get(row.message_key)
+        if message is None or message.audience != "requester":
+            continue
+        if row.message_key in SHOWN_ELSEWHERE or (row.message_key, row.created_at) in seen:
+            continue
+        seen.add((row.message_key, row.created_at))
+        channel = "email" if "email" in message.templates else next(iter(message.templates))
+        subject, body = message.templates[channel].render(row.personalisation)
+        out.append(SentMessage(row.created_at, subject, body.strip()))
+    return out

@@ -39,7 +39,7 @@ def sample_personalisation(fields) -> dict[str, str]:
 def templates_command(as_env):
     """Print every template's text to paste into Notify, or with --env the variables to set."""
     for message in definition().messages.values():
-        for channel in message.channels:
+        for channel in filter(message.needs_template, message.channels):
             if as_env:
                 click.echo(f"{message.env_var(channel)}=")
                 continue

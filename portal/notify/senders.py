@@ -4,12 +4,13 @@ find_sent(row, message) -> the id of a notification already sent for this row, i
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
 
 from notifications_python_client.notifications import NotificationsAPIClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from portal.models import CapturedMessage, OutboxMessage
+from portal.models import CapturedMessage, Notice, OutboxMessage
 from portal.workflow.definition import Message
 
 
@@ -29,7 +30,11 @@ class CaptureSender:
         self.session = session
 
     def send(self, row: OutboxMessage, message: Message) -> str:
-        subject, body = message.templates[row.channel].render(row.personalisation)
+        if not message.needs_template(row.channel):
+            subject = row.personalisation.get("subject")
+            body = "(PDF letter)\n\n" + row.personalisation.get("notice", "")
+        else:
+            subject, body = message.templates[row.channel].render(row.personalisation)
         captured = CapturedMessage(
             outbox_id=row.id,
             channel=row.channel,
@@ -47,6 +52,14 @@ class CaptureSender:
             select(CapturedMessage.id).where(CapturedMessage.outbox_id == row.id)
         )
         return f"captured-{captured}" if captured else None
+
+
+def precompiled_pdf(row: OutboxMessage) -> bytes:
+    """The PDF letter the portal made for this outbox row (an outcome notice's letter)."""
+    notice = object_session(row).get(Notice, int(row.personalisation["notice_id"]))
+    if notice is None or not notice.letter_pdf:
+        raise PermanentSendError("the letter's PDF is missing")
+    return notice.letter_pdf
 
 
 def _letter_personalisation(row: OutboxMessage) -> dict:
@@ -74,6 +87,8 @@ class NotifySender:
     def send(self, row: OutboxMessage, message: Message) -> str:
         from notifications_python_client.errors import HTTPError
 
+        if not message.needs_template(row.channel):
+            return self._send_precompiled(row)
         template_id = self._template_id(row, message)
         reference = row.reference
         self.before_request()
@@ -102,6 +117,20 @@ class NotifySender:
             raise _classify(exc) from exc
         return result["id"]
 
+    def _send_precompiled(self, row: OutboxMessage) -> str:
+        """A letter the portal made as a PDF, through Notify's precompiled-letter API."""
+        from notifications_python_client.errors import HTTPError
+
+        pdf = BytesIO(precompiled_pdf(row))
+        self.before_request()
+        try:
+            result = self.client.send_precompiled_letter_notification(
+                reference=row.reference, pdf_file=pdf, postage="second"
+            )
+        except HTTPError as exc:
+            raise _classify(exc) from exc
+        return result["id"]
+
     def _template_id(self, row: OutboxMessage, message: Message) -> str:
         template_id = self.template_ids.get(message.env_var(row.channel))
         if not template_id:
@@ -113,13 +142,21 @@ class NotifySender:
         with this row's reference, recipient and template counts."""
         from notifications_python_client.errors import HTTPError
 
-        template_id = self._template_id(row, message)
+        precompiled = not message.needs_template(row.channel)
+        template_id = None if precompiled else self._template_id(row, message)
         self.before_request()
         try:
             found = self.client.get_all_notifications(reference=row.reference)
         except HTTPError as exc:
             raise _classify(exc) from exc
         for notification in found.get("notifications") or []:
+            if precompiled:
+                # A precompiled letter has no template of ours and its address is in the PDF.
+                if notification.get("reference") == row.reference and (
+                    notification.get("type") == "letter"
+                ):
+                    return notification["id"]
+                continue
             if (
                 notification.get("reference") == row.reference
                 and (notification.get("template") or {}).get("id") == template_id

@@ -276,6 +276,19 @@ class RestrictionWhyForm(QuestionForm):
     )
 
 
+class TellRecipientsForm(QuestionForm):
+    """Art 19: the requester may ask which recipients of their data we told about the change."""
+
+    tell = GovRadioField(
+        "Do you want us to tell you which organisations we told about the change?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[Required("Select yes if you want us to tell you who we told")],
+        widget=GovRadioInput(),
+        description="If we change or limit the use of your information, we tell the "
+        "organisations we shared it with. We can give you their names.",
+    )
+
+
 class ObjectionUsesForm(QuestionForm):
     uses = GovCheckboxesField(
         "Which uses of the information do you object to?",

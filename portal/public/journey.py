@@ -175,6 +175,12 @@ STEPS: list[Step] = [
         template="public/upload.html",
     ),
     Step(
+        "rectification-tell",
+        forms.TellRecipientsForm,
+        lambda a: "Do you want us to tell you which organisations we told about the change?",
+        _is("right", "rectification"),
+    ),
+    Step(
         "restriction-grounds",
         forms.RestrictionGroundsForm,
         lambda a: "Why should we limit how we use the information?",
@@ -184,6 +190,12 @@ STEPS: list[Step] = [
         "restriction-why",
         forms.RestrictionWhyForm,
         lambda a: "Tell us more",
+        _is("right", "restriction"),
+    ),
+    Step(
+        "restriction-tell",
+        forms.TellRecipientsForm,
+        lambda a: "Do you want us to tell you which organisations we told about the change?",
         _is("right", "restriction"),
     ),
     Step(

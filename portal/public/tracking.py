@@ -20,7 +20,12 @@ from portal.domain.drafts import find_draft
 from portal.domain.filestore import FileStore
 from portal.domain.tracking import (
     confirm_tracking,
+    due_date_changes,
     latest_question,
+    messages_sent,
+    notice_statement,
+    recipients_told,
+    sent_notices,
     start_tracking,
     tracked_request,
 )
@@ -136,6 +141,7 @@ def _status_page(found, form=None, status=200):
         delivery=pack.delivery(found.pack, today, current_app.config["DELIVERY_DAYS"]),
         pack_files=found.pack.files if found.pack else [],
         can_withdraw=found.state in wf.transitions["withdraw"].from_states,
+        **_told(found),
     ), status
 
 
@@ -145,6 +151,17 @@ def track_status():
     if found is None:
         return redirect(url_for("public.track"))
     return _status_page(found)
+
+
+def _told(found) -> dict:
+    """What we have told the requester: notices, due date changes and, if they asked, who we
+    told about a change to their data."""
+    return {
+        "notices": sent_notices(found),
+        "due_date_changes": due_date_changes(found),
+        "recipients_told": recipients_told(found),
+        "messages_sent": messages_sent(db.session, definition(), found),
+    }
 
 
 @public.route("/track/request/answer", methods=["POST"])
@@ -224,4 +241,20 @@ def track_file(file_id):
         as_attachment=True,
         download_name=upload.filename,
         max_age=0,
+    )
+
+
+@public.route("/track/request/notices/<int:notice_id>/statement")
+def track_statement(notice_id):
+    found = _tracked()
+    if found is None:
+        return redirect(url_for("public.track"))
+    notice = notice_statement(found, notice_id)
+    if notice is None:
+        abort(404)
+    return send_file(
+        BytesIO(notice.statement_pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"statement-{found.reference}.pdf",
     )

@@ -533,3 +533,103 @@ class MessagesFilterForm(FlaskForm):
     status = SelectField("Status", choices=[], widget=GovSelect())
     message = SelectField("Message", choices=[], widget=GovSelect())
     submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+NOBODY = "nobody"
+NOTICE_TEXT_FIELDS = {
+    "reasons": (
+        "Reasons",
+        "reasons",
+        5000,
+        "Enter the reasons",
+        "The requester reads this in the notice, under the outcome.",
+    ),
+    "exemptions": (
+        "Exemptions applied",
+        "exemptions applied",
+        2000,
+        "Enter the exemptions applied",
+        "Name each exemption with its paragraph, for example: Data Protection Act 2018, "
+        "Schedule 2, paragraph 16 (information about other people).",
+    ),
+    "statement": (
+        "The requester's supplementary statement",
+        "the supplementary statement",
+        5000,
+        "Enter the requester's supplementary statement",
+        "Added to their records as a document and sent to them with the notice.",
+    ),
+}
+REASON_HINTS = {
+    "objection_not_upheld": "State the compelling legitimate grounds that override the "
+    "requester's interests, rights and freedoms.",
+    "refused": "Say why the request is manifestly unfounded or excessive.",
+    "restriction_lifting": "Say why the restriction is being lifted.",
+}
+
+
+class ChooseNoticeForm(VersionedForm):
+    notice = GovRadioField(
+        "What is the outcome?",
+        validators=[Required("Select the outcome")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+def notice_form(template, recipients: list[str], statement_default: str = "") -> VersionedForm:
+    """The inputs of one outcome notice (its `fields` in notices.yaml)."""
+
+    class NoticeForm(VersionedForm):
+        def validate_recipients(self, field):
+            if NOBODY in (field.data or []) and len(field.data) > 1:
+                raise StopValidation(
+                    "Select the recipients, or that none of them received it, not both"
+                )
+
+    for name in template.fields:
+        if name == "recipients":
+            field = GovCheckboxesField(
+                "Who received the data? (Art 19)",
+                choices=[(r, r[0].upper() + r[1:]) for r in recipients]
+                + [(NOBODY, "None of them received it")],
+                validators=[Required("Select who received the data, or that none of them did")],
+                widget=GovCheckboxesInput(),
+                description="From the privacy notice. Each one you select gets a task to tell "
+                "them; the requester is told who if they asked.",
+            )
+        else:
+            label, thing, limit, required, hint = NOTICE_TEXT_FIELDS[name]
+            if name == "reasons":
+                hint = REASON_HINTS.get(template.key, hint)
+            field = long_text_field(label, thing, limit, required, hint)
+            if name == "statement":
+                field.kwargs["default"] = statement_default
+        setattr(NoticeForm, name, field)
+    NoticeForm.submit = SubmitField("Preview the notice", widget=GovSubmitInput())
+    return NoticeForm()
+
+
+class SendNoticeForm(VersionedForm):
+    submit = SubmitField("Send the notice", widget=GovSubmitInput())
+
+
+class LetterPostedForm(FlaskForm):
+    posted_on = GovDateField(
+        "Date you posted it",
+        thing="the date you posted it",
+        validators=[not_in_future],
+        description="For example, 27 11 2026",
+    )
+    submit = SubmitField("Record as posted", widget=GovSubmitInput())
+
+
+class RecipientToldForm(FlaskForm):
+    how = long_text_field(
+        "How and when you told them",
+        "How you told them",
+        1000,
+        "Say how and when you told them",
+        "For example: emailed the school's data protection lead on 2 December.",
+    )
+    submit = SubmitField("Record as told", widget=GovSubmitInput())

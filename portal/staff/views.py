@@ -194,6 +194,10 @@ def action(reference, action):
     transition = wf.transitions.get(action)
     if transition is None:
         abort(404)
+    if transition.notice:
+        if transition not in _allowed(found):
+            abort(404)
+        return redirect(url_for("staff.choose_notice", reference=reference, action=action))
     form = forms.action_form(transition, wf, found, clock().today())
     if request.method == "GET":
         form.version.data = found.version

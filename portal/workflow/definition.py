@@ -10,6 +10,12 @@ CHANNELS = ("email", "sms", "letter")
 # into the audit trail, locked), deliver it (the download window opens) or reopen it for review.
 PACK_EFFECTS = ("sign_off", "deliver", "reopen")
 AUDIENCES = ("requester", "staff")
+# What staff may be asked for when they write an outcome notice (workflows/notices.yaml).
+NOTICE_FIELDS = ("reasons", "exemptions", "statement", "recipients")
+# Filled in by the portal: the council's and the ICO's contacts (from the privacy notice), the
+# request's reference and, for a restriction about to be lifted, the earliest lifting date.
+NOTICE_CONTACTS = ("council_email", "council_phone", "ico_name", "ico_website", "ico_phone")
+NOTICE_VALUES = ("reference", "lift_date")
 PLACEHOLDER = re.compile(r"\(\(([a-z_0-9]+)\)\)")
 
 
@@ -65,6 +71,8 @@ class Transition:
     messages: tuple[str, ...] = ()
     creates_tasks: bool = False
     pack: str | None = None
+    # Done by writing and sending an outcome notice (workflows/notices.yaml), not a plain form.
+    notice: bool = False
 
     def form_field(self, name: str) -> Field:
         return self.field_details.get(name) or Field(name, name.replace("_", " ").capitalize())
@@ -82,6 +90,7 @@ TRANSITION_PROPERTIES = (
     "messages",
     "creates_tasks",
     "pack",
+    "notice",
 )
 STATE_KEYS = ("staff", "requester", "clock", *STATE_PROPERTIES)
 
@@ -112,9 +121,34 @@ class Message:
     channels: tuple[str, ...]
     personalisation: tuple[str, ...]
     templates: dict[str, Template] = field(hash=False, compare=False)
+    # The letter is a PDF the portal makes, sent with Notify's precompiled-letter API.
+    precompiled_letter: bool = False
+
+    def needs_template(self, channel: str) -> bool:
+        return not (channel == "letter" and self.precompiled_letter)
 
     def env_var(self, channel: str) -> str:
         return f"NOTIFY_TEMPLATE_{self.key.upper()}_{channel.upper()}"
+
+
+@dataclass(frozen=True)
+class NoticeTemplate:
+    """The fixed wording of one outcome notice and the inputs staff give to complete it."""
+
+    key: str
+    right: str  # a right, or "any"
+    action: str
+    title: str
+    fields: tuple[str, ...]
+    body: str
+
+    def applies_to(self, right: str) -> bool:
+        return self.right in ("any", right)
+
+    def render(self, footer: str, values: dict[str, str]) -> str:
+        """The notice's full text: body then footer, placeholders filled, blank runs closed."""
+        text = PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), f"{self.body}\n{footer}")
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 @dataclass(frozen=True)
@@ -152,3 +186,11 @@ class WorkflowDefinition:
         if prop not in STATE_PROPERTIES:
             raise KeyError(prop)
         return [name for name, state in self.states.items() if getattr(state, prop)]
+
+    notices: dict[str, NoticeTemplate] = field(hash=False, compare=False, default_factory=dict)
+    notice_footer: str = ""
+    # What the requester is told, per clock effect, when their due date changes.
+    clock_changes: dict[str, str] = field(hash=False, compare=False, default_factory=dict)
+
+    def notices_for(self, action: str, right: str) -> list[NoticeTemplate]:
+        return [n for n in self.notices.values() if n.action == action and n.applies_to(right)]

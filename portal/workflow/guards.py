@@ -24,6 +24,9 @@ class RequestFacts:
     pack_files: int = 0
     pack_checklist_done: bool = False
     pack_signed_off: bool = False
+    outcome: str | None = None
+    # Art 18(3): the first day a restriction may be lifted, once the requester has been told.
+    lift_allowed_from: date | None = None
 
 
 def _child_12_or_over(facts: RequestFacts, today: date):
@@ -81,6 +84,21 @@ def _all_tasks_answered(facts, today):
     return None
 
 
+def _outcome_is_restriction(facts, today):
+    return None if facts.outcome == "restricted" else "The outcome is not a restriction."
+
+
+def _lift_notice_period_over(facts, today):
+    if facts.lift_allowed_from is None:
+        return "Tell the requester the restriction will be lifted first."
+    if today < facts.lift_allowed_from:
+        return (
+            "The requester must be told before a restriction is lifted: it can be lifted from "
+            f"{long_date(facts.lift_allowed_from)}."
+        )
+    return None
+
+
 GUARDS: dict[str, Callable[[RequestFacts, date], str | None]] = {
     "child_12_or_over": _child_12_or_over,
     "is_access_request": _is_access,
@@ -91,4 +109,6 @@ GUARDS: dict[str, Callable[[RequestFacts, date], str | None]] = {
     "access_response_uploaded": _access_response_uploaded,
     "pack_ready": _pack_ready,
     "all_tasks_answered": _all_tasks_answered,
+    "outcome_is_restriction": _outcome_is_restriction,
+    "lift_notice_period_over": _lift_notice_period_over,
 }

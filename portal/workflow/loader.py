@@ -11,6 +11,9 @@ from portal.workflow.definition import (
     CLOCK_EFFECTS,
     CLOCK_STATES,
     FIELD_PROPERTIES,
+    NOTICE_CONTACTS,
+    NOTICE_FIELDS,
+    NOTICE_VALUES,
     PACK_EFFECTS,
     PLACEHOLDER,
     STATE_KEYS,
@@ -18,6 +21,7 @@ from portal.workflow.definition import (
     TRANSITION_PROPERTIES,
     Field,
     Message,
+    NoticeTemplate,
     Routing,
     Service,
     Start,
@@ -29,7 +33,7 @@ from portal.workflow.definition import (
 )
 from portal.workflow.guards import GUARDS
 
-FILES = ("request.yaml", "routing.yaml", "messages.yaml")
+FILES = ("request.yaml", "routing.yaml", "messages.yaml", "notices.yaml")
 
 
 class WorkflowDefinitionError(Exception):
@@ -125,10 +129,13 @@ def _load_messages(data, problems) -> dict[str, Message]:
             problems.add(file, f"{where}.channels", "no channels")
         fields = tuple(raw.get("personalisation") or ())
         templates = {}
+        precompiled = isinstance(raw.get("letter"), dict) and raw["letter"].get("precompiled")
         for channel in channels:
             if channel not in CHANNELS:
                 problems.add(file, f"{where}.channels", f"unknown channel {channel!r}")
                 continue
+            if channel == "letter" and precompiled:
+                continue  # a PDF the portal makes: no template text
             text = raw.get(channel)
             if not isinstance(text, dict) or not text.get("body"):
                 problems.add(file, f"{where}.{channel}", "missing template text (body)")
@@ -142,7 +149,7 @@ def _load_messages(data, problems) -> dict[str, Message]:
                     file, f"{where}.{channel}", f"placeholder (({name})) not in personalisation"
                 )
             templates[channel] = Template(text.get("subject"), text["body"])
-        messages[key] = Message(key, audience, channels, fields, templates)
+        messages[key] = Message(key, audience, channels, fields, templates, bool(precompiled))
     return messages
 
 
@@ -207,7 +214,13 @@ def _load_request(data, messages, problems):
             if t.when is not None and t.when not in GUARDS:
                 problems.add(file, f"{key}[{i}].when", f"unknown guard {t.when!r}")
 
-    _check_keys(data, ("roles", "states", "start", "transitions", "outcomes"), file, "", problems)
+    _check_keys(
+        data,
+        ("roles", "states", "start", "transitions", "outcomes", "clock_changes"),
+        file,
+        "",
+        problems,
+    )
     raw_start = data.get("start") or {}
     _check_keys(raw_start, ("to", "clock", "messages"), file, "start", problems)
     start = Start(
@@ -244,6 +257,7 @@ def _load_request(data, messages, problems):
             messages=tuple(raw.get("messages") or ()),
             creates_tasks=bool(raw.get("creates_tasks")),
             pack=raw.get("pack"),
+            notice=bool(raw.get("notice")),
         )
         if t.pack is not None and t.pack not in PACK_EFFECTS:
             problems.add(file, f"{where}.pack", f"unknown pack effect {t.pack!r}")
@@ -268,7 +282,66 @@ def _load_request(data, messages, problems):
     _check_graph(states, start, transitions, file, problems)
 
     outcomes = {k: tuple(v or ()) for k, v in (data.get("outcomes") or {}).items()}
-    return roles, states, start, transitions, outcomes
+    clock_changes = {k: str(v) for k, v in (data.get("clock_changes") or {}).items()}
+    for kind in clock_changes:
+        if kind not in CLOCK_EFFECTS:
+            problems.add(file, f"clock_changes.{kind}", f"unknown clock effect {kind!r}")
+    return roles, states, start, transitions, outcomes, clock_changes
+
+
+def _load_notices(data, transitions, outcomes, problems):
+    """Every outcome has a notice; every notice belongs to a notice action and a known right;
+    its placeholders are its own fields or values the portal fills in; the footer names the
+    council's and the ICO's contacts."""
+    file = "notices.yaml"
+    footer = data.get("footer") or ""
+    used = set(PLACEHOLDER.findall(footer))
+    for name in NOTICE_CONTACTS:
+        if name not in used:
+            problems.add(file, "footer", f"must include (({name}))")
+    for name in sorted(used - set(NOTICE_CONTACTS)):
+        problems.add(file, "footer", f"unknown placeholder (({name}))")
+    notices = {}
+    for key, raw in (data.get("notices") or {}).items():
+        where = f"notices.{key}"
+        if not isinstance(raw, dict):
+            problems.add(file, where, "expected a mapping")
+            continue
+        right, action = raw.get("right"), raw.get("action")
+        if right != "any" and right not in outcomes:
+            problems.add(file, f"{where}.right", f"unknown right {right!r}")
+        transition = transitions.get(action)
+        if transition is None or not transition.notice:
+            problems.add(file, f"{where}.action", f"{action!r} is not an action with notice: true")
+        fields = tuple(raw.get("fields") or ())
+        for name in fields:
+            if name not in NOTICE_FIELDS:
+                problems.add(file, f"{where}.fields", f"unknown field {name!r}")
+        if "reasons" not in fields:
+            problems.add(file, f"{where}.fields", "every notice needs reasons")
+        for label in ("title", "body"):
+            if not raw.get(label):
+                problems.add(file, f"{where}.{label}", "missing")
+        allowed = set(fields) | set(NOTICE_VALUES) | set(NOTICE_CONTACTS)
+        for name in sorted(set(PLACEHOLDER.findall(raw.get("body") or "")) - allowed):
+            problems.add(file, f"{where}.body", f"placeholder (({name})) not in its fields")
+        notices[key] = NoticeTemplate(
+            key=key,
+            right=right or "",
+            action=action or "",
+            title=raw.get("title") or "",
+            fields=fields,
+            body=raw.get("body") or "",
+        )
+    for right, names in outcomes.items():
+        for name in names:
+            notice = notices.get(name)
+            if notice is None or not notice.applies_to(right):
+                problems.add(file, "notices", f"no notice for the {right} outcome {name!r}")
+    for action, transition in transitions.items():
+        if transition.notice and not any(n.action == action for n in notices.values()):
+            problems.add(file, "notices", f"no notice for the action {action!r}")
+    return notices, footer
 
 
 def _check_graph(states, start, transitions, file, problems):
@@ -300,9 +373,10 @@ def load_workflow(directory: Path | str, categories: set[str] | None = None) -> 
     raw = {name: _read(directory, name, problems) for name in FILES}
     messages = _load_messages(raw["messages.yaml"], problems)
     routing = _load_routing(raw["routing.yaml"], categories, problems)
-    roles, states, start, transitions, outcomes = _load_request(
+    roles, states, start, transitions, outcomes, clock_changes = _load_request(
         raw["request.yaml"], messages, problems
     )
+    notices, footer = _load_notices(raw["notices.yaml"], transitions, outcomes, problems)
     if problems.items:
         raise WorkflowDefinitionError(problems.items)
     return WorkflowDefinition(
@@ -313,4 +387,7 @@ def load_workflow(directory: Path | str, categories: set[str] | None = None) -> 
         outcomes=outcomes,
         routing=routing,
         messages=messages,
+        notices=notices,
+        notice_footer=footer,
+        clock_changes=clock_changes,
     )

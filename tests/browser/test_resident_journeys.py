@@ -16,7 +16,13 @@ from portal.models import AuditEvent, DataRequest
 from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
 from tests.browser.support import check, fill, submit
-from tests.factories import build_pack, context, pdf_bytes, to_disclosure_review
+from tests.factories import (
+    build_pack,
+    context,
+    pdf_bytes,
+    send_outcome_notice,
+    to_disclosure_review,
+)
 from tests.staff_helpers import make_staff
 from tests.workflow_names import state
 
@@ -186,8 +192,8 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
         # Four eyes: a caseworker who did not assemble the pack signs it off.
         person = make_staff("caseworker", ("housing",), email=f"signer-{mode}@example.gov.uk")
         signer = Actor("caseworker", frozenset({"housing"}), person.id, person.full_name)
-        for action, actor in (("sign_off_disclosure", signer), ("complete", dpo)):
-            apply_action(context(db.session, today), found, action, actor)
+        apply_action(context(db.session, today), found, "sign_off_disclosure", signer)
+        send_outcome_notice(db.session, found, "disclosed", day=today, actor=dpo)
         db.session.remove()
 
     page.goto("/track/request")

@@ -15,7 +15,15 @@ from portal.domain.sweep import _staff_recipients, sweep
 from portal.models import AuditEvent, ClockEvent, DataRequest, Draft, OutboxMessage, ServiceTask
 from portal.runtime import definition
 from portal.workflow import Actor
-from tests.factories import DPO, RECEIVED, answers, context, make_request, staff_actor
+from tests.factories import (
+    DPO,
+    RECEIVED,
+    answers,
+    context,
+    make_request,
+    send_outcome_notice,
+    staff_actor,
+)
 from tests.staff_helpers import make_staff
 from tests.workflow_names import state
 
@@ -118,7 +126,11 @@ def test_transition_rolls_back_whole_when_a_message_cannot_be_queued(session, mo
     before = counts(session)
     with pytest.raises(RuntimeError):
         apply_action(
-            context(session, date(2026, 12, 1)), request, "refuse", DPO, {"reason": "Excessive"}
+            context(session, date(2026, 12, 1)),
+            request,
+            "request_evidence",
+            DPO,
+            {"evidence_kind": "identity", "reason": "Proof of identity"},
         )
     session.expire_all()
     assert counts(session) == before
@@ -287,7 +299,7 @@ def test_request_cannot_complete_until_every_service_task_is_answered(session):
         housing_worker,
         {"outcome": "processing_stopped", "reason": "Done"},
     )
-    apply_action(context(session, date(2026, 12, 1)), request, "complete", DPO)
+    send_outcome_notice(session, request, "processing_stopped", day=date(2026, 12, 1))
     assert request.state == state("completed") and request.outcome == "processing_stopped"
     actions = [a.action for a in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions == [

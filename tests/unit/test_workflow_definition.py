@@ -73,6 +73,22 @@ def load_broken(case: str, tmp_path) -> WorkflowDefinitionError:
             "request.yaml: transitions[6] (extend).messages: "
             "unknown message 'time_extnded' (not in messages.yaml)",
         ),
+        ("broken_notice", "notices.yaml: footer: must include ((ico_phone))"),
+        (
+            "broken_notice",
+            "notices.yaml: notices.rectified.body: placeholder ((colour)) not in its fields",
+        ),
+        (
+            "broken_notice",
+            "notices.yaml: notices: no notice for the restriction outcome 'not_restricted'",
+        ),
+        (
+            "broken_notice",
+            "notices.yaml: notices.refused.action: "
+            "'complete_now' is not an action with notice: true",
+        ),
+        ("broken_notice", "notices.yaml: notices: no notice for the action 'refuse'"),
+        ("broken_notice", "notices.yaml: notices.no_data_held.fields: unknown field 'mood'"),
         (
             "missing_template",
             "messages.yaml: messages.time_extended.sms: missing template text (body)",
@@ -131,7 +147,13 @@ def test_app_refuses_to_start_with_a_bad_definition(case, expected, tmp_path, mo
 def test_state_properties_and_field_labels_are_read_from_the_definition():
     definition = load_workflow(ROOT / "workflows", category_keys())
     assert definition.states_where("checks_child_competence") == ["competence_review"]
-    assert definition.states_where("final") == ["completed", "refused", "withdrawn", "closed"]
+    assert definition.states_where("final") == [
+        "completed",
+        "restriction_lifted",
+        "refused",
+        "withdrawn",
+        "closed",
+    ]
     assert not definition.states["triage"].checks_child_competence
     reason = definition.transitions["request_evidence"].form_field("reason")
     assert (reason.label, reason.hint) == (
@@ -169,3 +191,27 @@ def test_the_renamed_copy_has_the_same_workflow_under_other_state_names(tmp_path
         assert copy.from_states == tuple(names[s] for s in transition.from_states)
         assert [t.state for t in copy.targets] == [names[t.state] for t in transition.targets]
         assert copy.field_details == transition.field_details
+
+
+def test_shipped_notices_cover_every_outcome_and_name_the_ico():
+    definition = load_workflow(ROOT / "workflows", category_keys())
+    for right, outcomes in definition.outcomes.items():
+        for outcome in outcomes:
+            assert definition.notices[outcome].applies_to(right)
+    assert {n.action for n in definition.notices.values()} == {
+        name for name, t in definition.transitions.items() if t.notice
+    }
+    for placeholder in ("((ico_name))", "((ico_website))", "((ico_phone))", "((council_email))"):
+        assert placeholder in definition.notice_footer
+    assert "court" in definition.notice_footer
+
+
+def test_app_refuses_to_start_with_a_broken_notice(tmp_path, monkeypatch):
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    shutil.copy(BROKEN / "broken_notice" / "notices.yaml", folder / "notices.yaml")
+    from portal import create_app
+
+    monkeypatch.setenv("WORKFLOW_DIR", str(folder))
+    with pytest.raises(WorkflowDefinitionError, match="notices.yaml: footer"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -20,6 +20,7 @@ from tests.factories import (
     context,
     make_request,
     pdf_bytes,
+    send_outcome_notice,
     to_disclosure_review,
 )
 from tests.helpers import ClientRequest, error_summary, latest_code, normalise
@@ -176,7 +177,7 @@ def test_a_change_after_sign_off_sends_the_pack_back_to_review(app, people, as_)
 
     # Once the response is sent the pack cannot change at all.
     action(as_("signer"), request, "sign_off_disclosure")
-    action(as_("dpo"), request, "complete")
+    send_outcome_notice(db.session, request, "disclosed")
     db.session.refresh(request)
     assert request.state == state("completed")
     before = stored_files(app)
@@ -304,7 +305,7 @@ def sent_pack(app, key, name, email):
     signer = staff_actor(db.session, "caseworker", f"{name} Signer", ["housing"])
     sender = staff_actor(db.session, "dpo", f"{name} Sender")
     apply_action(context(db.session, today()), request, "sign_off_disclosure", signer)
-    apply_action(context(db.session, today()), request, "complete", sender)
+    send_outcome_notice(db.session, request, "disclosed", actor=sender)
     return request
 
 

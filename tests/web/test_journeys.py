@@ -219,6 +219,8 @@ def test_change_link_returns_to_check_and_new_questions_are_asked(
     response = client_request.post("/request/restriction-grounds?change=1", {"ground": "accuracy"})
     assert response.location.endswith("/request/restriction-why?change=1")
     response = client_request.post("/request/restriction-why?change=1", {"why": "Checking"})
+    assert response.location.endswith("/request/restriction-tell?change=1")
+    response = client_request.post("/request/restriction-tell?change=1", {"tell": "no"})
     assert response.location.endswith("/request/check")
     text = client_request.get("/request/check").get_text()
     assert "943 476 5919" not in text and "9434765919" in text

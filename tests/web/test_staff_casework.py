@@ -12,7 +12,6 @@ from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import StaleRequest, apply_action
 from portal.extensions import db
 from portal.models import AuditActor, AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
-from portal.runtime import definition
 from tests.factories import DPO, context, flag_attention, make_request
 from tests.helpers import error_summary, normalise, pdf_file
 from tests.staff_helpers import make_staff, sign_in
@@ -265,14 +264,11 @@ def test_the_request_page_offers_only_the_allowed_actions(people, as_):
     assert (
         client.client.get(f"/staff/requests/{request.reference}/actions/refuse").status_code == 404
     )
-    page = client.post(
-        f"/staff/requests/{request.reference}/actions/refuse",
-        {"reason": "Because", "version": request.version},
-        200,
+    client.post(
+        f"/staff/requests/{request.reference}/notices/refuse/refused",
+        {"reasons": "Because", "version": request.version},
+        404,
     )
-    assert error_summary(page) == [
-        ("A caseworker cannot refuse as manifestly unfounded or excessive", None)
-    ]
     db.session.refresh(request)
     assert request.state == state("with_service")
 
@@ -328,8 +324,9 @@ def test_a_whole_access_request_through_the_pages(people, as_):
     )
     db.session.refresh(request)
     # Completing an access request needs a signed-off disclosure pack.
-    page = dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version}, 200)
-    assert "This cannot be done" in error_summary(page)[0][0]
+    assert dpo.client.get(f"/staff/requests/{ref}/actions/complete").status_code == 404
+    notice_url = f"/staff/requests/{ref}/notices/complete/disclosed"
+    dpo.post(notice_url, {"reasons": "All of it.", "version": request.version}, 404)
     page = dpo.post(
         f"/staff/requests/{ref}/pack/files",
         {"title": "Attendance", "version": request.version},
@@ -370,14 +367,16 @@ def test_a_whole_access_request_through_the_pages(people, as_):
     db.session.refresh(request)
     assert request.state == state("response_ready")
     dpo = as_("dpo")
-    dpo.post(f"/staff/requests/{ref}/actions/complete", {"version": request.version})
+    preview = dpo.post(notice_url, {"reasons": "All of it.", "version": request.version})
+    db.session.refresh(request)
+    dpo.post(preview.location, {"version": request.version})
     db.session.refresh(request)
     assert request.state == state("completed")
 
     # Everything done is on the timeline, with who did it.
     page = dpo.get(f"/staff/requests/{ref}")
     timeline = normalise(page.select_one("#timeline").find_next("ol").get_text(" "))
-    for action in ("Route", "Extend", "Answer task", "Pack file added", "Complete", "Submit"):
+    for action in ("Route", "Extend", "Answer task", "Pack file added", "outcome notice", "Submit"):
         assert action in timeline
     assert "Hana Okafor" in timeline and "Dana Price" in timeline
     # Details in words: service names, answers and dates, not stored codes.
@@ -394,18 +393,19 @@ def test_a_whole_access_request_through_the_pages(people, as_):
 def test_refusal_tells_the_requester_about_the_ico_and_courts(people, as_):
     request = make_request(db.session, key="x")
     dpo = as_("dpo")
-    dpo.post(
-        f"/staff/requests/{request.reference}/actions/refuse",
-        {"reason": "This is the ninth identical request this month.", "version": request.version},
+    preview = dpo.post(
+        f"/staff/requests/{request.reference}/notices/refuse/refused",
+        {"reasons": "This is the ninth identical request this month.", "version": request.version},
     )
+    dpo.post(preview.location, {"version": request.version})
     db.session.refresh(request)
     assert request.state == state("refused")
     message = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.message_key == "request_refused")
+        select(OutboxMessage).where(OutboxMessage.message_key == "outcome_notice")
     )
-    body = definition().messages["request_refused"].templates["email"].body
-    assert "Information Commissioner" in body and "court" in body
-    assert message.personalisation["reason"].startswith("This is the ninth")
+    body = message.personalisation["notice"]
+    assert "Information Commissioner's Office" in body and "court" in body
+    assert "This is the ninth identical request this month." in body
 
 
 def test_clarification_pauses_and_the_answer_resumes(people, as_):

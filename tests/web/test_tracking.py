@@ -16,6 +16,7 @@ from tests.factories import (
     context,
     make_request,
     pdf_bytes,
+    send_outcome_notice,
     staff_actor,
     to_disclosure_review,
 )
@@ -117,11 +118,11 @@ def test_the_response_is_downloaded_once_complete(client_request, session, app):
     assert page.find("a", string=lambda s: s and "Case notes" in s) is None
     file_id = pack.files[0].id
     assert client_request.client.get(f"/track/request/files/{file_id}").status_code == 404
-    act(request, "complete")
+    send_outcome_notice(session, request, "disclosed")
     page = client_request.get("/track/request")
     assert "Information Commissioner" in page.get_text()
     download = client_request.client.get(f"/track/request/files/{file_id}")
     assert download.status_code == 200 and download.data == pdf_bytes("Case notes")
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "response_downloaded"))
     keys = [m.message_key for m in session.scalars(select(OutboxMessage))]
-    assert "response_ready" in keys
+    assert "outcome_notice" in keys
