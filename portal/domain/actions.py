@@ -30,6 +30,12 @@ class StaleRequest(DomainError):
         super().__init__(message)
 
 
+def check_version(request: DataRequest, expected_version: int | None) -> None:
+    """Refuse a form made from an older version of the request (someone else acted since)."""
+    if expected_version is not None and request.version != expected_version:
+        raise StaleRequest(STALE_MESSAGE)
+
+
 class ActionRefused(DomainError):
     """The workflow does not allow this action now (state, role, guard or a missing answer)."""
 
@@ -54,8 +60,7 @@ def apply_action(
     fields: dict | None = None,
     expected_version: int | None = None,
 ) -> DataRequest:
-    if expected_version is not None and request.version != expected_version:
-        raise StaleRequest(STALE_MESSAGE)
+    check_version(request, expected_version)
     session = ctx.session
     transition = ctx.definition.transitions.get(action)
     if transition is not None and transition.notice:

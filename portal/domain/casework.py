@@ -7,12 +7,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import DomainError, FieldError
-from portal.domain.actions import STALE_MESSAGE, StaleRequest
+from portal.domain.actions import STALE_MESSAGE, StaleRequest, check_version
+from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.models import (
     Attention,
-    AuditActor,
-    AuditEvent,
     DataRequest,
     ServiceTask,
     StaffUser,
@@ -45,24 +44,6 @@ def find_visible(session: Session, actor: Actor, reference: str) -> DataRequest 
     )
 
 
-def _check_version(request: DataRequest, expected_version: int | None) -> None:
-    if expected_version is not None and request.version != expected_version:
-        raise StaleRequest(STALE_MESSAGE)
-
-
-def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action=action,
-            from_state=request.state,
-            to_state=request.state,
-            detail=detail,
-        )
-    )
-
-
 def _commit(session: Session) -> None:
     try:
         session.commit()
@@ -85,7 +66,7 @@ def assign(
     session = ctx.session
     if actor.role != "dpo":
         raise DomainError("Only the DPO can assign requests.")
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     if assignee is not None:
         if not assignee.active or assignee.role not in ("dpo", "caseworker"):
             raise FieldError("assignee", "Choose an active DPO or caseworker")
@@ -97,7 +78,7 @@ def assign(
             )
     before = request.assignee.full_name if request.assignee else None
     request.assignee_id = assignee.id if assignee else None
-    _audit(
+    record_event(
         session,
         request,
         actor,
@@ -114,7 +95,7 @@ def add_note(ctx: DomainContext, request: DataRequest, actor: Actor, text: str) 
         raise FieldError("note", "Enter a note")
     if len(text) > NOTE_LIMIT:
         raise FieldError("note", f"A note must be {NOTE_LIMIT:,} characters or fewer")
-    _audit(session, request, actor, "note", {"note": text})
+    record_event(session, request, actor, "note", {"note": text})
     _commit(session)
 
 
@@ -128,19 +109,19 @@ def record_identity_check(
     session, now = ctx.session, ctx.now()
     if actor.role != "dpo":
         raise DomainError("Only the DPO can record the identity and authority check.")
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     how = (how or "").strip()
     if not how:
         raise FieldError("how", "Say how identity and authority were checked")
     request.identity_checked_at = now
-    _audit(session, request, actor, "identity_checked", {"how": how})
+    record_event(session, request, actor, "identity_checked", {"how": how})
     _commit(session)
 
 
 def record_staff_download(
     session: Session, request: DataRequest, actor: Actor, upload: Upload
 ) -> None:
-    _audit(
+    record_event(
         session,
         request,
         actor,
@@ -158,5 +139,5 @@ def resolve_attention(
     if not how:
         raise FieldError("how", "Say how you contacted the requester")
     item.resolved_at, item.resolved_by = now, actor.label
-    _audit(session, request, actor, "attention_resolved", {"kind": item.kind, "how": how})
+    record_event(session, request, actor, "attention_resolved", {"kind": item.kind, "how": how})
     _commit(session)

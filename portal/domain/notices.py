@@ -10,16 +10,16 @@ from portal.content import privacy_notice
 from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import (
-    STALE_MESSAGE,
-    StaleRequest,
     apply_in_transaction,
+    check_version,
     one_transaction,
 )
+from portal.domain.audit import record_event
 from portal.domain.clock import deadline_of
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, read_where, requester_recipients
 from portal.domain.requests import facts_for
-from portal.models import AuditActor, AuditEvent, DataRequest, Notice, RecipientTask
+from portal.models import DataRequest, Notice, RecipientTask
 from portal.workflow import Actor, Refusal, decide
 from portal.workflow.definition import NoticeTemplate
 
@@ -108,11 +108,6 @@ def _clean(template: NoticeTemplate, raw: dict) -> dict:
     return inputs
 
 
-def _check_version(request: DataRequest, expected_version: int | None) -> None:
-    if expected_version is not None and request.version != expected_version:
-        raise StaleRequest(STALE_MESSAGE)
-
-
 def notice_choices(definition, request: DataRequest, action: str) -> list[NoticeTemplate]:
     """The notices staff may write for this action: the recorded outcome's, when there is one."""
     available = definition.notices_for(action, request.data_right)
@@ -146,7 +141,7 @@ def draft_notice(
 ) -> Notice:
     """Store the notice as a draft to preview (replacing any earlier draft). Nothing is sent."""
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     check_notice_allowed(ctx, request, action, actor)
     template = next(
         (n for n in notice_choices(definition, request, action) if n.key == notice_key), None
@@ -269,7 +264,7 @@ def send_notice(
     """Take the notice's workflow action and send the previewed draft, in one transaction."""
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     now = ctx.now()
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     notice = draft_of(request, notice_id)
     if notice is None:
         raise DomainError("This notice has already been sent or was replaced. Check the request.")
@@ -316,19 +311,6 @@ def send_notice(
     return notice
 
 
-def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action=action,
-            from_state=request.state,
-            to_state=request.state,
-            detail=detail,
-        )
-    )
-
-
 def record_letter_posted(
     ctx: DomainContext, request: DataRequest, notice: Notice, actor: Actor, posted_on: date
 ) -> None:
@@ -343,7 +325,7 @@ def record_letter_posted(
             "posted_on", f"The date posted must be on or after {long_date(notice.sent_on)}"
         )
     notice.letter_status, notice.posted_on, notice.posted_by = "posted", posted_on, actor.label
-    _audit(
+    record_event(
         session,
         request,
         actor,
@@ -378,7 +360,9 @@ def complete_recipient_task(
         now,
         today,
     )
-    _audit(session, request, actor, "recipient_told", {"recipient": task.recipient, "how": how})
+    record_event(
+        session, request, actor, "recipient_told", {"recipient": task.recipient, "how": how}
+    )
     session.flush()
     tasks = [t for t in request.recipient_tasks if t.notice_id == task.notice_id]
     if asked_who_was_told(request) and all(t.status == "done" for t in tasks):

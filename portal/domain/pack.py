@@ -14,12 +14,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import DomainError, FieldError
-from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
+from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction, check_version
+from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
 from portal.domain.filestore import FileStore, FileTooLarge
 from portal.domain.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_TYPES_TEXT
-from portal.models import AuditActor, AuditEvent, DataRequest, DisclosurePack, PackFile, Upload
+from portal.models import AuditEvent, DataRequest, DisclosurePack, PackFile, Upload
 from portal.workflow import Actor, WorkflowDefinition
 
 TITLE_LIMIT = 200
@@ -45,24 +46,6 @@ class Delivery:
     sent_on: date | None
     closes_on: date | None
     open: bool
-
-
-def _check_version(request: DataRequest, expected_version: int | None) -> None:
-    if expected_version is not None and request.version != expected_version:
-        raise StaleRequest(STALE_MESSAGE)
-
-
-def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action=action,
-            from_state=request.state,
-            to_state=request.state,
-            detail=detail,
-        )
-    )
 
 
 def _transition_with(definition: WorkflowDefinition, state: str, effect: str):
@@ -96,7 +79,7 @@ def _begin_change(session, definition, request, actor, today, working) -> Disclo
         if reopen is None:
             raise DomainError("The response has been sent: the disclosure pack cannot change.")
         apply_in_transaction(session, definition, request, reopen.action, actor, today, working)
-        _audit(session, request, actor, "pack_reopened", {"why": "changed after sign-off"})
+        record_event(session, request, actor, "pack_reopened", {"why": "changed after sign-off"})
     elif _transition_with(definition, request.state, "sign_off") is None:
         raise DomainError("The disclosure pack can be changed only during disclosure review.")
     if pack is None:
@@ -137,7 +120,7 @@ def add_pack_file(
     """Stream one file into the store and add it to the pack with its title. The file is
     removed from the store again if anything refuses the change."""
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     title = " ".join((title or "").split())
     if not title:
         raise FieldError("title", "Enter a title for the file")
@@ -171,7 +154,7 @@ def add_pack_file(
         )
         added = PackFile(title=title, upload=upload)
         pack.files.append(added)
-        _audit(
+        record_event(
             session,
             request,
             actor,
@@ -195,7 +178,7 @@ def remove_pack_file(
     expected_version: int | None = None,
 ) -> None:
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     pack = request.pack
     found = next((f for f in pack.files if f.id == file_id), None) if pack else None
     if found is None:
@@ -205,7 +188,7 @@ def remove_pack_file(
     pack.files.remove(found)
     session.flush()
     session.delete(upload)
-    _audit(
+    record_event(
         session,
         request,
         actor,
@@ -290,11 +273,11 @@ def save_checklist(
     expected_version: int | None = None,
 ) -> None:
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     checklist = checked_checklist(data)
     pack = _begin_change(session, definition, request, actor, today, working)
     pack.checklist = checklist
-    _audit(session, request, actor, "pack_checklist_saved", checklist)
+    record_event(session, request, actor, "pack_checklist_saved", checklist)
     _commit(session)
 
 
@@ -313,7 +296,7 @@ def reopen_delivery(
     days: int,
     expected_version: int | None = None,
 ) -> None:
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     pack = request.pack
     if pack is None or pack.sent_on is None:
         raise DomainError("The response has not been sent yet.")
@@ -321,7 +304,7 @@ def reopen_delivery(
         raise DomainError("Downloads are still open.")
     pack.delivery_opened_on = today
     flag_modified(request, "answers")
-    _audit(
+    record_event(
         session,
         request,
         actor,
@@ -343,7 +326,7 @@ def file_for_download(
 
 
 def record_download(session: Session, request: DataRequest, file: PackFile, now: datetime) -> None:
-    _audit(
+    record_event(
         session,
         request,
         Actor("requester"),

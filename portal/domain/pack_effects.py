@@ -7,25 +7,13 @@ from sqlalchemy.orm import Session
 
 from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
-from portal.models import AuditActor, AuditEvent, DataRequest, DisclosurePack
+from portal.domain.audit import record_event
+from portal.models import DataRequest, DisclosurePack
 from portal.workflow import Actor
 
 FOUR_EYES_MESSAGE = (
     "You helped put this disclosure pack together, so someone else must sign it off."
 )
-
-
-def _audit(session, request, actor: Actor, action: str, detail: dict) -> None:
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action=action,
-            from_state=request.state,
-            to_state=request.state,
-            detail=detail,
-        )
-    )
 
 
 def file_hashes(pack: DisclosurePack) -> list[dict]:
@@ -45,7 +33,7 @@ def sign_off(session: Session, request: DataRequest, actor: Actor, today: date) 
     pack.locked = True
     pack.signed_off_by = actor.person
     pack.signed_off_at = now_utc()
-    _audit(session, request, actor, "pack_signed_off", {"files": file_hashes(pack)})
+    record_event(session, request, actor, "pack_signed_off", {"files": file_hashes(pack)})
 
 
 def reopen(session: Session, request: DataRequest, actor: Actor, today: date) -> None:
