@@ -96,6 +96,12 @@ def one_transaction(session: Session):
         raise
 
 
+def commit(session: Session) -> None:
+    """Commit what the session holds, as `one_transaction` does."""
+    with one_transaction(session):
+        pass
+
+
 def apply_in_transaction(
     session: Session,
     definition: WorkflowDefinition,

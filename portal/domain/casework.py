@@ -4,10 +4,9 @@ one transaction with its audit entry; each checks the request's version when giv
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import DomainError, FieldError
-from portal.domain.actions import STALE_MESSAGE, StaleRequest, check_version
+from portal.domain.actions import check_version, commit
 from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.models import (
@@ -44,18 +43,6 @@ def find_visible(session: Session, actor: Actor, reference: str) -> DataRequest 
     )
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except StaleDataError as exc:
-        # Another transaction changed the row between our read and our write.
-        session.rollback()
-        raise StaleRequest(STALE_MESSAGE) from exc
-    except Exception:
-        session.rollback()
-        raise
-
-
 def assign(
     ctx: DomainContext,
     request: DataRequest,
@@ -85,7 +72,7 @@ def assign(
         "assign",
         {"before": before, "after": assignee.full_name if assignee else None},
     )
-    _commit(session)
+    commit(session)
 
 
 def add_note(ctx: DomainContext, request: DataRequest, actor: Actor, text: str) -> None:
@@ -96,7 +83,7 @@ def add_note(ctx: DomainContext, request: DataRequest, actor: Actor, text: str) 
     if len(text) > NOTE_LIMIT:
         raise FieldError("note", f"A note must be {NOTE_LIMIT:,} characters or fewer")
     record_event(session, request, actor, "note", {"note": text})
-    _commit(session)
+    commit(session)
 
 
 def record_identity_check(
@@ -115,7 +102,7 @@ def record_identity_check(
         raise FieldError("how", "Say how identity and authority were checked")
     request.identity_checked_at = now
     record_event(session, request, actor, "identity_checked", {"how": how})
-    _commit(session)
+    commit(session)
 
 
 def record_staff_download(
@@ -128,7 +115,7 @@ def record_staff_download(
         "file_downloaded",
         {"file": upload.filename, "sha256": upload.sha256},
     )
-    _commit(session)
+    commit(session)
 
 
 def resolve_attention(
@@ -140,4 +127,4 @@ def resolve_attention(
         raise FieldError("how", "Say how you contacted the requester")
     item.resolved_at, item.resolved_by = now, actor.label
     record_event(session, request, actor, "attention_resolved", {"kind": item.kind, "how": how})
-    _commit(session)
+    commit(session)

@@ -11,10 +11,9 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import DomainError, FieldError
-from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction, check_version
+from portal.domain.actions import apply_in_transaction, check_version, commit
 from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.drafts import safe_filename
@@ -93,17 +92,6 @@ def _begin_change(session, definition, request, actor, today, working) -> Disclo
     return pack
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise StaleRequest(STALE_MESSAGE) from exc
-    except Exception:
-        session.rollback()
-        raise
-
-
 def add_pack_file(
     ctx: DomainContext,
     request: DataRequest,
@@ -161,7 +149,7 @@ def add_pack_file(
             "pack_file_added",
             {"title": title, "sha256": stored.sha256, "bytes": stored.size},
         )
-        _commit(session)
+        commit(session)
     except BaseException:
         session.rollback()
         store.delete(stored.key)
@@ -195,7 +183,7 @@ def remove_pack_file(
         "pack_file_removed",
         {"title": found.title, "sha256": upload.sha256},
     )
-    _commit(session)
+    commit(session)
     if key:
         store.delete(key)
 
@@ -278,7 +266,7 @@ def save_checklist(
     pack = _begin_change(session, definition, request, actor, today, working)
     pack.checklist = checklist
     record_event(session, request, actor, "pack_checklist_saved", checklist)
-    _commit(session)
+    commit(session)
 
 
 def delivery(pack: DisclosurePack | None, today: date, days: int) -> Delivery:
@@ -311,7 +299,7 @@ def reopen_delivery(
         "delivery_reopened",
         {"until": (today + timedelta(days=days)).isoformat()},
     )
-    _commit(session)
+    commit(session)
 
 
 def file_for_download(
