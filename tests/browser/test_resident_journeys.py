@@ -176,7 +176,7 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
     with live_server.app.app_context():
         found = db.session.scalar(select(DataRequest).where(DataRequest.reference == reference))
         # Real accounts: the audit trail names people by key.
-        officer = make_staff("dpo", email=f"dpo-{mode}@example.gov.uk")
+        officer = make_staff("dpo", email=f"proof-officer-{mode}@example.gov.uk")
         dpo = Actor("dpo", id=officer.id, name=officer.full_name)
         for item in [f for s in found.evidence for f in s.files]:
             review_evidence(context(db.session, today), found, item.id, dpo, "accept", "")
@@ -190,7 +190,7 @@ def test_sending_proof_and_downloading_the_response(page, live_server, javascrip
             actor=dpo,
         )
         # Four eyes: a caseworker who did not assemble the pack signs it off.
-        person = make_staff("caseworker", ("housing",), email=f"signer-{mode}@example.gov.uk")
+        person = make_staff("caseworker", ("housing",), email=f"proof-signer-{mode}@example.gov.uk")
         signer = Actor("caseworker", frozenset({"housing"}), person.id, person.full_name)
         apply_action(context(db.session, today), found, "sign_off_disclosure", signer)
         send_outcome_notice(db.session, found, "disclosed", day=today, actor=dpo)
