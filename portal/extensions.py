@@ -1,5 +1,6 @@
 import sqlite3
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,3 +29,8 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def workflow_definition():
+    """The workflow definition loaded and validated when the app was made (`portal.workflow`)."""
+    return current_app.extensions["workflow"]

@@ -1,5 +1,6 @@
 """The app's configured collaborators, for views and commands (domain code takes them as
-arguments instead)."""
+arguments instead). Notify's own collaborators (senders, the shared budget) are wired in
+`portal.notify.configured`, which this module does not import, nor it this one."""
 
 from datetime import date
 
@@ -8,15 +9,12 @@ from flask import current_app
 from portal.clock import Clock
 from portal.deadlines import WorkingCalendar
 from portal.domain.context import DomainContext, Settings
-from portal.extensions import db
-from portal.notify.budget import Budget, BudgetGate
-from portal.notify.dispatch import SenderPool
-from portal.notify.senders import CaptureSender, NotifySender
+from portal.extensions import db, workflow_definition
 from portal.workflow import WorkflowDefinition
 
 
 def definition() -> WorkflowDefinition:
-    return current_app.extensions["workflow"]
+    return workflow_definition()
 
 
 def clock() -> Clock:
@@ -48,52 +46,3 @@ def domain_context() -> DomainContext:
             lift_notice_working_days=config["LIFT_NOTICE_WORKING_DAYS"],
         ),
     )
-
-
-def capturing() -> bool:
-    return not current_app.config["NOTIFY_API_KEY"]
-
-
-def sender(session=None, gate: BudgetGate | None = None):
-    """The capture sender, or a Notify sender whose every request waits on `gate` (the shared
-    budget; none for one-off look-ups in tests)."""
-    if capturing():
-        return CaptureSender(session or db.session)
-    config = current_app.config
-    return NotifySender.from_config(
-        config["NOTIFY_API_KEY"],
-        config["NOTIFY_BASE_URL"],
-        config["NOTIFY_TEMPLATE_IDS"],
-        timeout=config["NOTIFY_TIMEOUT"],
-        gate=gate,
-    )
-
-
-def send_budget() -> Budget | None:
-    """The rate-limit budget shared by every worker using this API key (none when capturing)."""
-    if capturing():
-        return None
-    config = current_app.config
-    return Budget.for_api_key(config["NOTIFY_API_KEY"], config["NOTIFY_RATE_LIMIT_PER_MINUTE"])
-
-
-def budget_gate() -> BudgetGate | None:
-    """What a worker's Notify requests wait on: the shared budget (none when capturing)."""
-    budget = send_budget()
-    return BudgetGate(db.engine, budget) if budget is not None else None
-
-
-def sender_pool(gate: BudgetGate | None = None) -> SenderPool | None:
-    """Parallel senders for a worker talking to Notify (not when capturing: the capture sender
-    writes through the worker's own session). On SQLite too: the worker is the only one on its
-    database, only its main thread claims, and each send thread's writes are short."""
-    threads = current_app.config["NOTIFY_SEND_THREADS"]
-    if capturing() or threads < 2:
-        return None
-    app = current_app._get_current_object()
-
-    def make_sender(session):
-        with app.app_context():
-            return sender(session, gate)
-
-    return SenderPool(db.engine, make_sender, threads)

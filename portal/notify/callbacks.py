@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from portal.deadlines.calendar import now_utc
 from portal.domain.delivery import UnknownNotification, record_receipt
 from portal.extensions import csrf, db, limiter
-from portal.runtime import definition
+from portal.extensions import workflow_definition as definition
 
 log = logging.getLogger(__name__)
 callbacks = Blueprint("notify_callbacks", __name__)

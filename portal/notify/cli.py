@@ -13,7 +13,8 @@ from portal.deadlines import long_date
 from portal.deadlines.calendar import now_utc
 from portal.domain.outbox import queue
 from portal.extensions import db
-from portal.runtime import capturing, definition
+from portal.extensions import workflow_definition as definition
+from portal.notify.configured import capturing
 
 notify_cli = AppGroup("notify", help="GOV.UK Notify templates and set-up checks.")
 

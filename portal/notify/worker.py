@@ -9,10 +9,11 @@ import click
 from flask import current_app
 
 from portal.extensions import db
+from portal.extensions import workflow_definition as definition
 from portal.notify.budget import DatabaseClock
+from portal.notify.configured import budget_gate, sender, sender_pool
 from portal.notify.dispatch import Heartbeat, WorkerState, dispatch, release
 from portal.notify.worker_lock import AnotherWorkerRunning, hold_worker_lock
-from portal.runtime import budget_gate, definition, sender, sender_pool
 
 log = logging.getLogger(__name__)
 

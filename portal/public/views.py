@@ -13,11 +13,14 @@ from portal.domain.verification import CodeResult, check_code, latest_code, send
 from portal.extensions import db, limiter
 from portal.forms.errors import error_text
 from portal.models import CapturedMessage, DataRequest
-from portal.public import forms, journey
+from portal.notify.configured import capturing
+from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.public.summary import summary_rows
+from portal.questions import forms as question_forms
+from portal.questions import journey
 from portal.rights import RIGHT_LABELS
-from portal.runtime import capturing, clock, definition, domain_context
+from portal.runtime import clock, definition, domain_context
 
 
 def _draft():
@@ -50,7 +53,7 @@ def _session_ended():
 
 
 def _form_data(form) -> dict:
-    if isinstance(form, forms.ContactDetailsForm):
+    if isinstance(form, question_forms.ContactDetailsForm):
         return form.data_for_method()
     skip = {"submit", "csrf_token", "upload"}
     return {
@@ -77,7 +80,7 @@ def question(step_name):
     form = journey.build_form(step, answers)
     if form.validate_on_submit():
         upload = None
-        if isinstance(form, forms.UploadForm) and form.checked_upload:
+        if isinstance(form, question_forms.UploadForm) and form.checked_upload:
             content, extension = form.checked_upload
             upload = (
                 content,
@@ -103,7 +106,7 @@ def question(step_name):
         words=journey.about(answers),
         who=journey.who(answers),
         answers=answers,
-        enctype="multipart/form-data" if isinstance(form, forms.UploadForm) else None,
+        enctype="multipart/form-data" if isinstance(form, question_forms.UploadForm) else None,
     )
 
 

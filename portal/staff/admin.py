@@ -24,7 +24,8 @@ from portal.models import (
     OutboxMessage,
     StaffUser,
 )
-from portal.runtime import capturing, definition, domain_context
+from portal.notify.configured import capturing
+from portal.runtime import definition, domain_context
 from portal.staff import forms
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ROLE_CHOICES, StaffAccessForm, StaffAccountForm

@@ -47,7 +47,7 @@ from portal.models import (
     StaffUser,
     Upload,
 )
-from portal.public.summary import stored_answer_rows
+from portal.questions.answers import stored_answer_rows
 from portal.rights import RIGHT_LABELS
 from portal.runtime import clock, definition, domain_context, working_calendar
 from portal.staff import forms

@@ -15,8 +15,9 @@ from portal.domain.outbox import queue, requester_recipients
 from portal.extensions import db
 from portal.models import Attention, AuditEvent, OutboxMessage
 from portal.notify.budget import Budget, database_now
+from portal.notify.configured import budget_gate, sender
 from portal.notify.dispatch import claim, dispatch, send_one
-from portal.runtime import budget_gate, definition, sender
+from portal.runtime import definition
 from tests.factories import make_request
 from tests.notify_server import API_KEY, template_ids
 

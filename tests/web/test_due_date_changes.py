@@ -8,8 +8,9 @@ from portal.deadlines import long_date
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
 from portal.extensions import db
+from portal.notify.configured import sender
 from portal.notify.dispatch import dispatch
-from portal.runtime import definition, sender
+from portal.runtime import definition
 from tests.factories import DPO, context, make_request
 from tests.helpers import ClientRequest, normalise
 

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Attention, OutboxMessage
+from portal.notify.configured import sender
 from portal.notify.dispatch import dispatch
-from portal.runtime import definition, sender
+from portal.runtime import definition
 from tests.factories import make_request
 
 TOKEN = "a-long-random-callback-token-chosen-by-the-council"

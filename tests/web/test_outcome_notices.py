@@ -17,8 +17,9 @@ from portal.domain.filestore import FileStore
 from portal.domain.tasks import answer_task
 from portal.extensions import db
 from portal.models import DataRequest, Draft, Notice, OutboxMessage, RecipientTask
+from portal.notify.configured import sender
 from portal.notify.dispatch import dispatch
-from portal.runtime import definition, sender
+from portal.runtime import definition
 from tests.factories import (
     DPO,
     W,

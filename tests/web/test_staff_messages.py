@@ -14,8 +14,9 @@ from portal.deadlines.calendar import now_utc
 from portal.domain.outbox import queue
 from portal.extensions import db
 from portal.models import Attention, AuditActor, AuditEvent, OutboxMessage
+from portal.notify.configured import sender
 from portal.notify.dispatch import dispatch
-from portal.runtime import definition, sender
+from portal.runtime import definition
 from tests.factories import make_request
 from tests.helpers import ClientRequest, error_summary, normalise
 from tests.notify_server import API_KEY, template_ids

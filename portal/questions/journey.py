@@ -6,7 +6,7 @@ from datetime import date
 
 from portal.domain.answers import contact_destination, relation, right, subject_age, who
 from portal.forms.fields import Required
-from portal.public import forms
+from portal.questions import forms
 
 __all__ = ["contact_destination", "relation", "right", "subject_age", "who"]
 

@@ -1,0 +1,360 @@
+"""The request's question pages, one form each: asked of residents online and read back on the
+staff request page."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+)
+from wtforms import FileField, SubmitField
+
+from portal.content import choices
+from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
+from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES, RIGHT_HINTS
+from portal.forms.fields import (
+    GovCheckboxesField,
+    GovRadioField,
+    Required,
+    address_field,
+    check_upload,
+    date_of_birth_field,
+    email_field,
+    full_name_field,
+    long_text_field,
+    postcode_field,
+    strip,
+    text_field,
+    uk_mobile_field,
+    upper_compact,
+    valid_nhs_number,
+    valid_upn,
+)
+
+WHO_CHOICES = [
+    ("me", "Me"),
+    ("young_person", "Me, and I am under 18"),
+    ("child", "My child"),
+    ("represented", "Someone I am acting for"),
+]
+CAPACITY_CHOICES = [
+    ("solicitor", "Solicitor or legal representative"),
+    ("advocate", "Advocate or support worker"),
+    ("relative", "Relative or friend"),
+    ("attorney", "Attorney (lasting power of attorney) or Court of Protection deputy"),
+]
+RESTRICTION_GROUNDS = [
+    ("accuracy", "You think the information is wrong, and we are checking it"),
+    ("unlawful", "You think we are using it unlawfully, but you do not want it deleted"),
+    ("legal_claims", "We no longer need it, but you need it for a legal claim"),
+    ("objection_pending", "You have objected to how we use it, and we are considering that"),
+]
+NOT_SURE = ("not_sure", "I'm not sure, search everything")
+
+
+class QuestionForm(FlaskForm):
+    hints: dict[str, dict[str, str]] = {}  # hints under particular radio or checkbox options
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RightForm(QuestionForm):
+    hints = {"right": RIGHT_HINTS}
+    right = GovRadioField(
+        "What do you want to do?",
+        choices=RIGHT_CHOICES,
+        validators=[Required("Select what you want to do")],
+        widget=GovRadioInput(),
+    )
+
+
+class WhoForm(QuestionForm):
+    hints = {
+        "who": {
+            "young_person": "You can ask for your own information. You do not need to ask your "
+            "parents first.",
+            "child": "You must have parental responsibility for them.",
+            "represented": "For example, as their solicitor, advocate or relative. You will need "
+            "to upload their written permission.",
+        }
+    }
+    who = GovRadioField(
+        "Who is the information about?",
+        choices=WHO_CHOICES,
+        validators=[Required("Select who the information is about")],
+        widget=GovRadioInput(),
+    )
+
+
+class RepresentativeForm(QuestionForm):
+    capacity = GovRadioField(
+        "How are you acting for them?",
+        choices=CAPACITY_CHOICES,
+        validators=[Required("Select how you are acting for them")],
+        widget=GovRadioInput(),
+    )
+    organisation = text_field(
+        "Organisation (optional)", "Organisation", 200, hint="For example, your law firm or charity"
+    )
+
+
+class UploadForm(QuestionForm):
+    """A file upload page. `required` says whether a file must be given; a file uploaded
+    before is kept when the page is submitted again with none."""
+
+    upload = FileField("Upload a file", widget=GovFileInput())
+    required = True
+    thing = "a file"
+    already_uploaded = False
+
+    def validate_upload(self, field):
+        needed = self.required and not self.already_uploaded
+        self.checked_upload = check_upload(field.data, needed, self.thing)
+
+
+class AuthorityForm(UploadForm):
+    thing = "their written authority"
+    upload = FileField(
+        "Upload their written authority",
+        widget=GovFileInput(),
+        description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}: for example a "
+        "signed letter of authority, a lasting power of attorney or a court order.",
+    )
+
+
+PR_DOCUMENTS = (
+    "your child's full birth certificate naming you, a parental responsibility agreement or "
+    "order, a child arrangements order, a special guardianship order or an adoption order"
+)
+
+
+class ParentalResponsibilityForm(QuestionForm):
+    parental_responsibility = GovRadioField(
+        "Do you have parental responsibility for your child?",
+        choices=[("yes", "Yes"), ("no", "No"), ("not_sure", "I'm not sure")],
+        validators=[Required("Select whether you have parental responsibility for your child")],
+        widget=GovRadioInput(),
+        description="A child's mother has it, and usually a father or second parent named on "
+        "the birth certificate. Others can have it through a court order or agreement. We "
+        f"will need to see proof, for example {PR_DOCUMENTS}.",
+    )
+
+
+class ParentalResponsibilityProofForm(UploadForm):
+    required = False
+    upload = FileField(
+        "Upload proof of parental responsibility (optional)",
+        widget=GovFileInput(),
+        description=f"For example {PR_DOCUMENTS}. A {UPLOAD_TYPES_TEXT} smaller than "
+        f"{UPLOAD_SIZE_TEXT}. If you "
+        "do not upload it now, we will ask you for it and you can send it online later.",
+    )
+
+
+class SupportingDocumentForm(UploadForm):
+    required = False
+    upload = FileField(
+        "Upload a document that shows the correct information (optional)",
+        widget=GovFileInput(),
+        description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}.",
+    )
+
+
+class PersonDetailsForm(QuestionForm):
+    full_name = full_name_field()
+    other_names = text_field(
+        "Other names used (optional)",
+        "Other names",
+        500,
+        hint="For example, a previous surname or a name used at school",
+    )
+    date_of_birth = date_of_birth_field()
+
+
+class AddressForm(QuestionForm):
+    address = address_field()
+    postcode = postcode_field()
+
+
+class NumbersForm(QuestionForm):
+    unique_pupil_number = text_field(
+        "Unique pupil number (optional)",
+        "Unique pupil number",
+        13,
+        hint="13 characters, on school reports. For example, A12345678901B",
+        filters=(upper_compact,),
+        extra=(valid_upn,),
+    )
+    nhs_number = text_field(
+        "NHS number (optional)",
+        "NHS number",
+        12,
+        hint="10 numbers, for example 943 476 5919",
+        filters=(strip,),
+        extra=(valid_nhs_number,),
+    )
+
+
+class RequesterForm(QuestionForm):
+    full_name = text_field("Your full name", "Your full name", 200, required="Enter your full name")
+    relationship = text_field(
+        "Your relationship to them",
+        "Your relationship",
+        200,
+        required="Enter your relationship to them",
+        hint="For example, mother, father, special guardian",
+    )
+
+
+class AccessWhatForm(QuestionForm):
+    what = long_text_field(
+        "What information do you want?",
+        "What information you want",
+        5000,
+        "Enter what information you want",
+        hint="Tell us what you are looking for. The more you tell us, the quicker we can find it.",
+    )
+
+
+class AccessPeriodForm(QuestionForm):
+    period = text_field(
+        "Which dates should we search?",
+        "The dates to search",
+        200,
+        required="Enter which dates we should search",
+        hint="For example, 'all of it', or 'from September 2023 to now'",
+    )
+
+
+class AccessPartsForm(QuestionForm):
+    parts = GovCheckboxesField(
+        "Which kinds of information do you want?",
+        choices=[*choices("categories"), NOT_SURE],
+        validators=[Required("Select the kinds of information you want")],
+        widget=GovCheckboxesInput(),
+        description="Select all that apply.",
+    )
+
+
+class RectificationWrongForm(QuestionForm):
+    wrong = long_text_field(
+        "What is wrong or missing?",
+        "What is wrong or missing",
+        5000,
+        "Enter what is wrong or missing",
+        hint="Tell us where the information is, if you know, and what it says now.",
+    )
+
+
+class RectificationCorrectForm(QuestionForm):
+    correction = long_text_field(
+        "What should it say?",
+        "What it should say",
+        5000,
+        "Enter what the information should say",
+    )
+
+
+class RestrictionGroundsForm(QuestionForm):
+    ground = GovRadioField(
+        "Why should we limit how we use the information?",
+        choices=RESTRICTION_GROUNDS,
+        validators=[Required("Select why we should limit how we use the information")],
+        widget=GovRadioInput(),
+    )
+
+
+class RestrictionWhyForm(QuestionForm):
+    why = long_text_field(
+        "Tell us more", "Your reasons", 5000, "Enter why we should limit how we use it"
+    )
+
+
+class TellRecipientsForm(QuestionForm):
+    """Art 19: the requester may ask which recipients of their data we told about the change."""
+
+    tell = GovRadioField(
+        "Do you want us to tell you which organisations we told about the change?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[Required("Select yes if you want us to tell you who we told")],
+        widget=GovRadioInput(),
+        description="If we change or limit the use of your information, we tell the "
+        "organisations we shared it with. We can give you their names.",
+    )
+
+
+class ObjectionUsesForm(QuestionForm):
+    uses = GovCheckboxesField(
+        "Which uses of the information do you object to?",
+        choices=choices("purposes"),
+        validators=[Required("Select which uses you object to")],
+        widget=GovCheckboxesInput(),
+        description="Select all that apply.",
+    )
+
+
+class ObjectionReasonsForm(QuestionForm):
+    reasons = long_text_field(
+        "Why do you object?",
+        "Your reasons",
+        5000,
+        "Enter why you object",
+        hint="Tell us about your situation and why it means we should stop.",
+    )
+
+
+class ContactMethodForm(QuestionForm):
+    method = GovRadioField(
+        "How should we contact you?",
+        choices=CONTACT_CHOICES,
+        validators=[Required("Select how we should contact you")],
+        widget=GovRadioInput(),
+    )
+
+
+class ContactDetailsForm(QuestionForm):
+    """The details for the chosen contact method. Post still needs an email address or mobile
+    number, to confirm the request is genuine with a one-time code."""
+
+    email = email_field()
+    mobile = uk_mobile_field()
+    address = address_field("Postal address", required=None)
+    postcode = postcode_field(required=None)
+
+    def __init__(self, *args, method: str = "email", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def shown_fields(self):
+        return {
+            "email": ["email"],
+            "sms": ["mobile"],
+            "both": ["email", "mobile"],
+            "post": ["address", "postcode", "email", "mobile"],
+        }[self.method]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        need = {
+            "email": {"email": "Enter your email address"},
+            "sms": {"mobile": "Enter your UK mobile phone number"},
+            "both": {
+                "email": "Enter your email address",
+                "mobile": "Enter your UK mobile phone number",
+            },
+            "post": {"address": "Enter your postal address", "postcode": "Enter your postcode"},
+        }[self.method]
+        for name, message in need.items():
+            field = self[name]
+            if not field.data and not field.errors:
+                field.errors = [message]
+                ok = False
+        nothing_given = not (self.email.data or self.mobile.data)
+        already_wrong = self.email.errors or self.mobile.errors
+        if self.method == "post" and nothing_given and not already_wrong:
+            self.email.errors = ["Enter an email address or a UK mobile phone number"]
+            ok = False
+        return ok
+
+    def data_for_method(self) -> dict:
+        return {name: self[name].data for name in self.shown_fields()}
