@@ -26,6 +26,7 @@ run: install
 	$(FLASK) db upgrade
 	@echo ""
 	@$(FLASK) staff demo
+	@$(FLASK) demo-data
 	@echo ""
 	@echo "Portal:             http://127.0.0.1:5000"
 	@echo "Staff sign-in:      http://127.0.0.1:5000/staff/sign-in"

@@ -1,4 +1,4 @@
-"""`flask --app portal staff create|demo|code`."""
+"""`flask --app portal staff create|demo|code` and `flask --app portal demo-data`."""
 
 import sys
 
@@ -8,10 +8,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.domain import DomainError
+from portal.domain.demo import has_requests, make_demo_requests
+from portal.domain.filestore import FileStore
 from portal.domain.staff_accounts import create_staff, find_by_email
 from portal.extensions import db
 from portal.models import STAFF_ROLES, AuditActor
-from portal.runtime import clock, definition
+from portal.runtime import clock, definition, domain_context
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
 
@@ -62,10 +64,7 @@ def _refuse_in_production():
         sys.exit(2)
 
 
-@staff_cli.command("demo")
-def demo_command():
-    """Create one demo account per role (not in production) and print how to sign in."""
-    _refuse_in_production()
+def _ensure_demo_accounts() -> None:
     for email, name, role, services in DEMO_ACCOUNTS:
         if find_by_email(db.session, email) is None:
             create_staff(
@@ -79,6 +78,13 @@ def demo_command():
                 actor=AuditActor.system("demo set-up"),
                 temporary_password=False,  # printed for trials: nothing to protect
             )
+
+
+@staff_cli.command("demo")
+def demo_command():
+    """Create one demo account per role (not in production) and print how to sign in."""
+    _refuse_in_production()
+    _ensure_demo_accounts()
     click.echo("Demo staff accounts (sign in at /staff/sign-in), password: " + DEMO_PASSWORD)
     for email, _name, role, services in DEMO_ACCOUNTS:
         where = f" ({', '.join(services)})" if services else ""
@@ -101,5 +107,27 @@ def code_command(email):
     click.echo(pyotp.TOTP(user.totp_secret).at(clock().now()))
 
 
+@click.command("demo-data")
+def demo_data_command():
+    """Fill an empty database with demonstration requests in every state of the workflow, made
+    by the demo staff accounts (not in production). Does nothing when requests exist."""
+    _refuse_in_production()
+    if has_requests(db.session):
+        click.echo("The database already has requests: no demonstration requests added.")
+        return
+    _ensure_demo_accounts()
+    config = current_app.config
+    made = make_demo_requests(
+        domain_context(),
+        FileStore(config["UPLOAD_STORAGE_DIR"]),
+        config["PACK_MAX_MB"] * 1024 * 1024,
+    )
+    states = definition().states
+    click.echo(f"Added {sum(made.values())} demonstration requests:")
+    for code, state in states.items():
+        click.echo(f"  {made.get(code, 0):>2}  {state.staff_label}")
+
+
 def register_staff_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
+    app.cli.add_command(demo_data_command)
