@@ -280,12 +280,27 @@ def text_field(label, thing, limit, *, required=None, hint=None, filters=(strip,
     )
 
 
+class CharacterCount(GovCharacterCount):
+    """GOV.UK character count told the server's own limit, so the count it shows is the rule
+    the server applies (without `maxlength` the component shows nothing and its script stops
+    with a configuration error)."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.setdefault("maxlength", self.limit)
+        return params
+
+
 def long_text_field(label, thing, limit, required, hint=None):
-    """A GOV.UK character count (textarea)."""
+    """A GOV.UK character count (textarea) counting to the limit it validates."""
     return TextAreaField(
         label,
         validators=([Required(required)] if required else []) + [MaxLength(limit, thing)],
-        widget=GovCharacterCount(),
+        widget=CharacterCount(limit),
         description=hint,
         filters=(strip,),
     )
