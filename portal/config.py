@@ -84,6 +84,8 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "COUNCIL_NAME": env.get("COUNCIL_NAME", "London Borough of Camden"),
         "SERVICE_NAME": env.get("SERVICE_NAME", "Ask for or correct your family support records"),
         "COUNCIL_PHONE": env.get("COUNCIL_PHONE", "020 7974 4444"),
+        # Where "Exit this page" goes: a neutral site (GOV.UK's own suggestion).
+        "EXIT_PAGE_URL": env.get("EXIT_PAGE_URL", "https://www.bbc.co.uk/weather"),
         "COUNCIL_EMAIL": env.get("COUNCIL_EMAIL", "dpo@camden.gov.uk"),
         "COUNCIL_ADDRESS": env.get("COUNCIL_ADDRESS", "Judd Street, London, WC1H 9JE"),
         "EXTRA_NON_WORKING_DAYS": _dates(env.get("EXTRA_NON_WORKING_DAYS", "")),

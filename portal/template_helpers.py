@@ -126,6 +126,7 @@ def init_app(app: Flask) -> None:
             "council_phone": c["COUNCIL_PHONE"],
             "council_email": c["COUNCIL_EMAIL"],
             "council_address": c["COUNCIL_ADDRESS"],
+            "exit_page_url": c["EXIT_PAGE_URL"],
             "delivery_days": c["DELIVERY_DAYS"],
             "capturing_messages": not c["NOTIFY_API_KEY"] and not c["PRODUCTION"],
         }
