@@ -39,16 +39,16 @@ LONGEST_ROUTE = 8
 
 # Fictional people (names, dates of birth, addresses) in the shape the resident journey stores.
 PEOPLE = [
-    ("Aisha Khan", "1986-03-14", "12 Alder Road, Leeds", "LS6 2AB"),
-    ("Tom Gallagher", "1979-11-02", "4 Mill Lane, Otley", "LS21 1BQ"),
-    ("Priya Sharma", "1991-07-23", "Flat 3, 88 Park View, Leeds", "LS11 7DT"),
-    ("Kwame Mensah", "1983-01-30", "27 Station Street, Pudsey", "LS28 7JD"),
-    ("Laura Evans", "1995-09-08", "9 Church Walk, Morley", "LS27 9BN"),
-    ("Daniel Novak", "1988-05-17", "63 Hillside Crescent, Leeds", "LS9 6PL"),
-    ("Chloe Brown", "1990-12-01", "2 The Green, Wetherby", "LS22 6RN"),
-    ("Mohammed Ali", "1976-04-19", "140 Harehills Lane, Leeds", "LS8 5HT"),
-    ("Siobhan Byrne", "1984-08-27", "31 Canal Wharf, Leeds", "LS1 4BR"),
-    ("Ryan Clarke", "1993-02-11", "7 Beech Grove, Garforth", "LS25 1DF"),
+    ("Aisha Khan", "1986-03-14", "12 Agar Grove, London", "NW1 9SL"),
+    ("Tom Gallagher", "1979-11-02", "4 Leighton Road, London", "NW5 2QE"),
+    ("Priya Sharma", "1991-07-23", "Flat 3, 88 Malden Road, London", "NW5 4DA"),
+    ("Kwame Mensah", "1983-01-30", "27 Regis Road, London", "NW5 3EW"),
+    ("Laura Evans", "1995-09-08", "9 Queen's Crescent, London", "NW5 4EP"),
+    ("Daniel Novak", "1988-05-17", "63 Fortess Road, London", "NW5 1AD"),
+    ("Chloe Brown", "1990-12-01", "2 Kilburn Vale, London", "NW6 4QU"),
+    ("Mohammed Ali", "1976-04-19", "140 Royal College Street, London", "NW1 0TA"),
+    ("Siobhan Byrne", "1984-08-27", "31 Argyle Street, London", "WC1H 8EL"),
+    ("Ryan Clarke", "1993-02-11", "7 Lamble Street, London", "NW5 4AS"),
 ]
 CHILDREN = ["Maya", "Leo", "Zara", "Ethan", "Amira"]
 
