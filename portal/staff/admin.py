@@ -25,7 +25,7 @@ from portal.models import (
     StaffUser,
 )
 from portal.notify.configured import capturing
-from portal.runtime import definition, domain_context
+from portal.runtime import definition, domain_context, scanner
 from portal.staff import forms
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ROLE_CHOICES, StaffAccessForm, StaffAccountForm
@@ -152,6 +152,7 @@ def services_page():
         services=routing.services,
         members=members,
         category_labels=dict(choices("categories")),
+        scanning=scanner(),
         staff_page=True,
     )
 
