@@ -8,6 +8,8 @@ from portal.clock import SYSTEM_CLOCK
 from portal.config import ROOT, ConfigError, check_notify_config, load_config
 from portal.content import category_keys
 from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_production
+from portal.domain.scanning import scanner_from_config
+from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.security import init_security, init_upload_limits
 from portal.workflow import load_workflow
@@ -28,11 +30,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     # The one clock every page, command and domain call reads (tests may swap it).
     app.extensions["clock"] = SYSTEM_CLOCK
     check_notify_config(app.config, app.extensions["workflow"].messages)
+    # Every upload is scanned by this (ClamAV when CLAMD_SOCKET or CLAMD_HOST is set).
+    app.extensions["scanner"] = scanner_from_config(app.config)
     # The test suite sets a cheap argon2 cost here (an argon2.Parameters); production may not.
     hashing = app.config.setdefault("PASSWORD_HASH_PARAMETERS", PRODUCTION_PARAMETERS)
     if app.config["PRODUCTION"] and weaker_than_production(hashing):
         raise ConfigError("PASSWORD_HASH_PARAMETERS is cheaper than argon2's RFC 9106 profile")
     HASHER.use(hashing)
+    # One-time codes are sealed in the outbox with a key from SECRET_KEY; the sender opens them.
+    CODE_SEAL.use(app.config["SECRET_KEY"])
 
     app.jinja_loader = ChoiceLoader(
         [

@@ -108,6 +108,12 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,  # a 10 MB upload plus the form around it
         # Disclosure pack files are streamed here; evidence and journey uploads stay in the row.
         "UPLOAD_STORAGE_DIR": env.get("UPLOAD_STORAGE_DIR") or str(instance / "uploads"),
+        # Malware scanning of every upload by ClamAV's clamd: a Unix socket, or a host and port.
+        # Neither set: uploads are not scanned (the staff Services page says so).
+        "CLAMD_SOCKET": env.get("CLAMD_SOCKET") or None,
+        "CLAMD_HOST": env.get("CLAMD_HOST") or None,
+        "CLAMD_PORT": _positive("CLAMD_PORT", env.get("CLAMD_PORT", "3310")),
+        "CLAMD_TIMEOUT": float(env.get("CLAMD_TIMEOUT", "20")),
         "PACK_MAX_MB": _positive("PACK_MAX_MB", env.get("PACK_MAX_MB", "200")),
         "DELIVERY_DAYS": _positive("DELIVERY_DAYS", env.get("DELIVERY_DAYS", "60")),
         "SESSION_COOKIE_HTTPONLY": True,

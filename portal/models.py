@@ -57,6 +57,7 @@ NOTICE_STATUSES = ("draft", "sent")
 LETTER_STATUSES = ("none", "queued", "to_post", "posted")
 RECIPIENT_TASK_STATUSES = ("open", "done")
 STAFF_ROLES = ("dpo", "caseworker", "admin")
+ROLE_GRANT_STATUSES = ("pending", "approved", "rejected", "replaced")
 ACTOR_KINDS = ("staff", "requester", "system")
 
 
@@ -525,6 +526,9 @@ class StaffUser(Base):
     services: Mapped[list] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(200))
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An account an administrator made with a role that sees request content: it cannot sign
+    # in until a DPO approves that access (RoleGrant).
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     last_totp_step: Mapped[int | None] = mapped_column(Integer)
@@ -542,7 +546,7 @@ class StaffUser(Base):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and not self.awaiting_approval
 
     @property
     def is_anonymous(self) -> bool:
@@ -550,3 +554,30 @@ class StaffUser(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
+
+
+class RoleGrant(Base):
+    """Access to request content (the DPO or caseworker role, or more services) that an
+    administrator asked for and a DPO decides on: separation of duties. Until approved the
+    person keeps the access they had (a new account cannot sign in)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        CheckConstraint(_in("status", ROLE_GRANT_STATUSES), name="ck_role_grant_status"),
+        CheckConstraint(_in("role", STAFF_ROLES), name="ck_role_grant_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    services: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    requested_at: Mapped[datetime] = _timestamp(default=now_utc)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime | None] = _timestamp()
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    staff: Mapped[StaffUser] = relationship(foreign_keys=[staff_id])
+    requested_by: Mapped[StaffUser | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[StaffUser | None] = relationship(foreign_keys=[decided_by_id])

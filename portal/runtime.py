@@ -9,6 +9,7 @@ from flask import current_app
 from portal.clock import Clock
 from portal.deadlines import WorkingCalendar
 from portal.domain.context import DomainContext, Settings
+from portal.domain.scanning import Scanner
 from portal.extensions import db, workflow_definition
 from portal.workflow import WorkflowDefinition
 
@@ -24,6 +25,11 @@ def clock() -> Clock:
 def today() -> date:
     """Today in Europe/London, from the app's one clock."""
     return clock().today()
+
+
+def scanner() -> Scanner:
+    """The malware scanner uploads go through (ClamAV when configured)."""
+    return current_app.extensions["scanner"]
 
 
 def working_calendar() -> WorkingCalendar:
@@ -45,4 +51,5 @@ def domain_context() -> DomainContext:
             notify_letters=config["NOTIFY_LETTERS"],
             lift_notice_working_days=config["LIFT_NOTICE_WORKING_DAYS"],
         ),
+        scanner=scanner(),
     )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.clock import SYSTEM_CLOCK, Clock, FixedClock
 from portal.deadlines import WorkingCalendar
+from portal.domain.scanning import NO_SCANNER, Scanner
 from portal.workflow import WorkflowDefinition
 
 
@@ -27,6 +28,8 @@ class DomainContext:
     working: WorkingCalendar = field(default_factory=WorkingCalendar)
     clock: Clock = SYSTEM_CLOCK
     settings: Settings = field(default_factory=Settings)
+    # Malware scanning of uploads (portal/domain/scanning.py); none by default.
+    scanner: Scanner = NO_SCANNER
 
     def now(self) -> datetime:
         return self.clock.now()

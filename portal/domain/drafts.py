@@ -1,6 +1,5 @@
 """A resident's answers in progress, kept server-side."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -8,7 +7,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.domain import as_utc
-from portal.domain.uploads import UPLOAD_CONTENT_TYPES
+from portal.domain.scanning import Scanner
+from portal.domain.uploads import new_upload, safe_filename  # noqa: F401 (safe_filename: re-export)
 from portal.models import Draft, Upload, VerificationCode
 
 DRAFT_LIFETIME = timedelta(hours=24)
@@ -37,26 +37,29 @@ def save_answers(
     data: dict,
     now: datetime,
     upload: tuple[bytes, str, str, str] | None = None,
+    *,
+    scanner: Scanner,
 ) -> None:
     """Store one page's answers (and its file, if one was uploaded) in one transaction.
-    `upload` is (content, extension, original filename, purpose)."""
+    `upload` is (content, extension, original filename, purpose); it is scanned for malware
+    first, and nothing is stored if it is refused (FieldError on "upload")."""
     answers = dict(draft.answers or {})
     if upload is not None:
         content, extension, filename, purpose = upload
+        row = new_upload(
+            scanner,
+            content=content,
+            extension=extension,
+            filename=filename,
+            purpose=purpose,
+            now=now,
+            field="upload",
+            draft_id=draft.id,
+        )
         for old in session.scalars(
             select(Upload).where(Upload.draft_id == draft.id, Upload.purpose == purpose)
         ):
             session.delete(old)
-        row = Upload(
-            draft_id=draft.id,
-            purpose=purpose,
-            filename=safe_filename(filename, extension),
-            content_type=UPLOAD_CONTENT_TYPES[extension],
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            content=content,
-            created_at=now,
-        )
         session.add(row)
         session.flush()
         data = {**data, "upload_id": row.id, "filename": row.filename}
@@ -72,11 +75,6 @@ def save_answers(
 
 def _contact_changed(draft: Draft, data: dict) -> bool:
     return draft.verified_contact not in (data.get("email"), data.get("mobile"))
-
-
-def safe_filename(name: str, extension: str) -> str:
-    stem = "".join(c for c in (name or "").rsplit(".", 1)[0] if c.isalnum() or c in " -_")[:100]
-    return f"{stem.strip() or 'upload'}.{extension}"
 
 
 def purge_stale_drafts(session: Session, now: datetime) -> int:

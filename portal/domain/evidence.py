@@ -17,13 +17,13 @@ from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
 from portal.domain.context import DomainContext
-from portal.domain.drafts import safe_filename
 from portal.domain.outbox import queue, requester_recipients
 from portal.domain.uploads import (
     MAX_UPLOAD_BYTES,
     UPLOAD_CONTENT_TYPES,
     UPLOAD_SIZE_TEXT,
     UPLOAD_TYPES_TEXT,
+    new_upload,
 )
 from portal.models import (
     AuditActor,
@@ -153,6 +153,20 @@ def submit_evidence(
     )
     if already & set(hashes):
         raise FieldError("files", "You have already sent us one of these files")
+    # Scanned before anything is added: one infected file and nothing of this sending is kept.
+    uploads = [
+        new_upload(
+            ctx.scanner,
+            content=content,
+            extension=extension,
+            filename=name,
+            purpose="evidence",
+            now=now,
+            field="files",
+            request_id=request.id,
+        )
+        for content, extension, name in files
+    ]
     submission = EvidenceSubmission(
         request_id=request.id,
         submission_key=submission_key,
@@ -163,17 +177,7 @@ def submit_evidence(
     )
     try:
         session.add(submission)
-        for (content, extension, name), digest in zip(files, hashes, strict=True):
-            upload = Upload(
-                request_id=request.id,
-                purpose="evidence",
-                filename=safe_filename(name, extension),
-                content_type=UPLOAD_CONTENT_TYPES[extension],
-                size=len(content),
-                sha256=digest,
-                content=content,
-                created_at=now,
-            )
+        for upload in uploads:
             submission.files.append(EvidenceFile(upload=upload, status="submitted"))
         if waiting == QUESTION:
             step = _answer_transition(definition, request.state)

@@ -16,9 +16,13 @@ from portal.domain import DomainError, FieldError
 from portal.domain.actions import apply_in_transaction, check_version, commit
 from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
-from portal.domain.drafts import safe_filename
 from portal.domain.filestore import FileStore, FileTooLarge
-from portal.domain.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_TYPES_TEXT
+from portal.domain.uploads import (
+    UPLOAD_CONTENT_TYPES,
+    UPLOAD_TYPES_TEXT,
+    check_clean,
+    safe_filename,
+)
 from portal.models import AuditEvent, DataRequest, DisclosurePack, PackFile, Upload
 from portal.workflow import Actor, WorkflowDefinition
 
@@ -116,6 +120,7 @@ def add_pack_file(
         raise FieldError("title", f"The title must be {TITLE_LIMIT} characters or fewer")
     if extension not in UPLOAD_CONTENT_TYPES:
         raise FieldError("file", f"The selected file must be a {UPLOAD_TYPES_TEXT}")
+    check_clean(ctx.scanner, stream, "file")  # streamed to the scanner, then rewound
     used = sum(f.upload.size for f in request.pack.files) if request.pack else 0
     try:
         stored = store.save(stream, max_total_bytes - used)

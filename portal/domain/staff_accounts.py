@@ -6,17 +6,20 @@ from datetime import datetime, timedelta
 
 import pyotp
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.content import CONTENT
 from portal.domain import DomainError, FieldError, as_utc
 from portal.domain.passwords import HASHER
-from portal.models import STAFF_ROLES, AuditActor, AuditEvent, StaffUser
+from portal.models import STAFF_ROLES, AuditActor, AuditEvent, RoleGrant, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+# Roles that see request content. Only a DPO can approve giving one (separation of duties):
+# an administrator asks, and the person keeps the access they had until a DPO decides.
+CONTENT_ROLES = ("dpo", "caseworker")
 
 
 def _common_passwords() -> frozenset[str]:
@@ -70,6 +73,10 @@ def create_staff(
         raise FieldError("password", problem)
     if find_by_email(session, email):
         raise FieldError("email", "There is already a staff account with this email address")
+    # Made on the staff pages with a role that sees request content: the account cannot sign
+    # in until a DPO approves. The command line (the first DPO, demo accounts) is not a person
+    # acting alone on the pages, and makes the account at once.
+    needs_approval = actor.kind == "staff" and role in CONTENT_ROLES
     user = StaffUser(
         email=email,
         full_name=full_name.strip(),
@@ -77,12 +84,133 @@ def create_staff(
         services=list(services),
         password_hash=HASHER.hash(password),
         must_change_password=temporary_password,
+        awaiting_approval=needs_approval,
     )
     session.add(user)
     session.flush()
-    _audit(session, actor, "staff_created", {"staff": user.email, "role": role})
+    _audit(
+        session,
+        actor,
+        "staff_created",
+        {
+            "staff": user.email,
+            "role": role,
+            **({"awaiting_approval": True} if needs_approval else {}),
+        },
+    )
+    if needs_approval:
+        _ask_for_grant(session, user, role, services, actor)
     session.commit()
     return user
+
+
+def gives_content_access(user: StaffUser, role: str, services: list[str]) -> bool:
+    """Would this role and these services let them see request content they cannot see now?"""
+    if role not in CONTENT_ROLES:
+        return False
+    if user.awaiting_approval or role != user.role:
+        return True
+    return not set(services) <= set(user.services or [])
+
+
+def pending_grant(session: Session, user: StaffUser) -> RoleGrant | None:
+    return session.scalar(
+        select(RoleGrant).where(RoleGrant.staff_id == user.id, RoleGrant.status == "pending")
+    )
+
+
+def pending_grants(session: Session) -> list[RoleGrant]:
+    return list(
+        session.scalars(
+            select(RoleGrant).where(RoleGrant.status == "pending").order_by(RoleGrant.id)
+        )
+    )
+
+
+def _ask_for_grant(
+    session: Session, user: StaffUser, role: str, services: list[str], actor: AuditActor
+) -> RoleGrant:
+    # A newer request replaces one still waiting: the DPO decides on what is asked now.
+    session.execute(
+        update(RoleGrant)
+        .where(RoleGrant.staff_id == user.id, RoleGrant.status == "pending")
+        .values(status="replaced")
+    )
+    grant = RoleGrant(
+        staff_id=user.id,
+        role=role,
+        services=list(services),
+        status="pending",
+        requested_by_id=actor.staff_id,
+    )
+    session.add(grant)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "staff_access_requested",
+        {
+            "staff": user.email,
+            "grant": grant.id,
+            "from": {"role": user.role, "services": list(user.services or [])},
+            "to": {"role": role, "services": list(services)},
+        },
+    )
+    return grant
+
+
+def decide_grant(
+    session: Session,
+    grant_id: int,
+    *,
+    approve: bool,
+    reason: str,
+    actor: AuditActor,
+    now: datetime,
+) -> RoleGrant:
+    """A DPO approves or rejects access an administrator asked for. Nobody decides on their own
+    access or on a change they asked for; a rejection needs a reason. Approval gives the role
+    and services and ends the person's sessions; both outcomes are audited."""
+    grant = session.get(RoleGrant, grant_id)
+    if grant is None:
+        raise DomainError("This change of access no longer exists")
+    if actor.role != "dpo":
+        raise DomainError("Only a Data Protection Officer can decide on access to requests")
+    if actor.staff_id in (grant.staff_id, grant.requested_by_id):
+        raise DomainError("You cannot decide on your own access or on a change you asked for")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise FieldError("reason", "Enter why you are rejecting this change")
+    if len(reason) > 2000:
+        raise FieldError("reason", "The reason must be 2,000 characters or fewer")
+    # Only a change still waiting can be decided, once: two DPOs at once, one wins.
+    decided = session.execute(
+        update(RoleGrant)
+        .where(RoleGrant.id == grant.id, RoleGrant.status == "pending")
+        .values(
+            status="approved" if approve else "rejected",
+            decided_by_id=actor.staff_id,
+            decided_at=now,
+            reason=reason or None,
+        )
+    )
+    if decided.rowcount != 1:
+        session.rollback()
+        raise DomainError("This change has already been decided or replaced")
+    session.refresh(grant)
+    user = grant.staff
+    before = {"role": user.role, "services": list(user.services or [])}
+    after = {"role": grant.role, "services": list(grant.services or [])}
+    detail = {"staff": user.email, "grant": grant.id, "from": before, "to": after}
+    if approve:
+        user.role, user.services = grant.role, list(grant.services or [])
+        user.awaiting_approval = False
+        user.session_epoch += 1
+        _audit(session, actor, "staff_access_approved", detail)
+    else:
+        _audit(session, actor, "staff_access_rejected", {**detail, "reason": reason})
+    session.commit()
+    return grant
 
 
 def _check_role_and_services(role: str, services: list[str], known_services) -> None:
@@ -107,18 +235,27 @@ def change_access(
     actor: AuditActor,
 ) -> None:
     """A new role or set of services. Every session of theirs ends, so nobody keeps working
-    with access they no longer have, and the audit trail records the before and after."""
+    with access they no longer have, and the audit trail records the before and after.
+    Returns "changed", "unchanged", or "pending": access to request content asked for on the
+    staff pages waits for a DPO's approval (`decide_grant`) and nothing changes yet."""
     _check_role_and_services(role, services, known_services)
     before = {"role": user.role, "services": list(user.services)}
     after = {"role": role, "services": list(services)}
+    if before == after and not user.awaiting_approval:
+        return "unchanged"
+    if actor.kind == "staff" and gives_content_access(user, role, services):
+        _ask_for_grant(session, user, role, services, actor)
+        session.commit()
+        return "pending"
     if before == after:
-        return
+        return "unchanged"
     user.role, user.services = role, list(services)
     user.session_epoch += 1
     _audit(
         session, actor, "staff_access_changed", {"staff": user.email, "from": before, "to": after}
     )
     session.commit()
+    return "changed"
 
 
 def reset_two_factor(session: Session, user: StaffUser, actor: AuditActor) -> None:
@@ -141,7 +278,7 @@ def check_password(session: Session, email: str, password: str, now: datetime) -
     inactive or unknown account is the same as for a wrong password, except that a locked
     account is told it is locked (only after a correct password, so this leaks nothing)."""
     user = find_by_email(session, email)
-    if user is None or not user.active:
+    if user is None or not user.active or user.awaiting_approval:
         _burn(password)
         return SignInResult()
     if is_locked(user, now):
@@ -250,6 +387,10 @@ def end_all_sessions(session: Session, user: StaffUser, actor: AuditActor) -> No
 
 
 def set_active(session: Session, user: StaffUser, active: bool, actor: AuditActor) -> None:
+    if active and user.awaiting_approval:
+        raise DomainError(
+            "This account is waiting for a Data Protection Officer to approve its access"
+        )
     user.active = active
     user.session_epoch += 1  # deactivation ends every session at once
     _audit(
@@ -265,7 +406,12 @@ def load_user(session: Session, user_id: str) -> StaffUser | None:
         user = session.get(StaffUser, int(raw_id))
     except (ValueError, TypeError):
         return None
-    if user is None or not user.active or str(user.session_epoch) != epoch:
+    if (
+        user is None
+        or not user.active
+        or user.awaiting_approval
+        or str(user.session_epoch) != epoch
+    ):
         return None
     return user
 

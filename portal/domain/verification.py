@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.domain import DomainError, as_utc
 from portal.domain.outbox import queue
+from portal.domain.sealing import CODE_SEAL
 from portal.models import Draft, VerificationCode
 from portal.workflow.definition import WorkflowDefinition
 
@@ -65,7 +66,9 @@ def send_code(
         created_at=now,
     )
     session.add(row)
-    queue(session, definition, "verification_code", [(channel, destination)], {"code": code})
+    # Never in clear in the outbox: sealed with a key derived from the secret, opened at send.
+    sealed = CODE_SEAL.seal(secret, code)
+    queue(session, definition, "verification_code", [(channel, destination)], {"code": sealed})
     session.commit()
     return row
 

@@ -12,14 +12,17 @@ import random
 import threading
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.domain.delivery import raise_if_unreachable
 from portal.domain.outbox import ONE_TIME_CODES
+from portal.domain.sealing import CODE_SEAL, CannotOpen
 from portal.models import OutboxMessage
 from portal.notify.budget import WorkerStopping
 from portal.notify.senders import PermanentSendError, TemporarySendError
@@ -136,6 +139,30 @@ def _failed_try(
         row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
 
 
+@contextmanager
+def _codes_opened(row: OutboxMessage):
+    """A one-time code is sealed in the outbox: open it in memory for the send only. The clear
+    value is set as the row's loaded value, so it is never written back."""
+    if row.message_key not in ONE_TIME_CODES:
+        yield
+        return
+    sealed = row.personalisation
+    try:
+        set_committed_value(row, "personalisation", CODE_SEAL.open_all(sealed))
+    except CannotOpen as exc:
+        raise PermanentSendError(f"the one-time code could not be opened ({exc})") from exc
+    try:
+        yield
+    finally:
+        set_committed_value(row, "personalisation", sealed)
+
+
+def _forget_code(row: OutboxMessage) -> None:
+    """Sent or failed for good: the code is of no more use, so it is not kept even sealed."""
+    if row.message_key in ONE_TIME_CODES and row.status in ("sent", "failed"):
+        row.personalisation = {k: f"({row.status})" for k in row.personalisation}
+
+
 def send_one(
     session: Session,
     definition: WorkflowDefinition,
@@ -156,11 +183,12 @@ def send_one(
     message = definition.messages[row.message_key]
     try:
         # A retry may follow a send whose answer was lost: ask Notify first.
-        notify_id = sender.find_sent(row, message) if row.attempts > 1 else None
-        if notify_id is None and row.attempts > MAX_ATTEMPTS:
-            # Claimed again after a worker died during the last try: give up, do not resend.
-            raise TemporarySendError("no answer from the last try")
-        notify_id = notify_id or sender.send(row, message)
+        with _codes_opened(row):
+            notify_id = sender.find_sent(row, message) if row.attempts > 1 else None
+            if notify_id is None and row.attempts > MAX_ATTEMPTS:
+                # Claimed again after a worker died during the last try: give up, do not resend.
+                raise TemporarySendError("no answer from the last try")
+            notify_id = notify_id or sender.send(row, message)
     except WorkerStopping:
         session.rollback()
         row = session.get(OutboxMessage, row_id)
@@ -181,8 +209,7 @@ def send_one(
         _failed_try(session, definition, row, f"unexpected error ({type(exc).__name__})", now)
     else:
         row.status, row.notify_id, row.sent_at, row.last_error = "sent", notify_id, now, None
-        if row.message_key in ONE_TIME_CODES:
-            row.personalisation = {k: "(sent)" for k in row.personalisation}
+    _forget_code(row)
     row.claimed_by = None
     session.commit()
 

@@ -11,7 +11,7 @@ from portal.domain.drafts import find_draft, new_draft, save_answers
 from portal.domain.requests import submit_request
 from portal.domain.verification import CodeResult, check_code, latest_code, send_code
 from portal.extensions import db, limiter
-from portal.forms.errors import error_text
+from portal.forms.errors import error_text, show_error
 from portal.models import CapturedMessage, DataRequest
 from portal.notify.configured import capturing
 from portal.public import forms
@@ -20,7 +20,7 @@ from portal.public.summary import summary_rows
 from portal.questions import forms as question_forms
 from portal.questions import journey
 from portal.rights import RIGHT_LABELS
-from portal.runtime import clock, definition, domain_context
+from portal.runtime import clock, definition, domain_context, scanner
 
 
 def _draft():
@@ -88,8 +88,14 @@ def question(step_name):
                 form.upload.data.filename,
                 journey.UPLOAD_PURPOSES[step.name],
             )
-        save_answers(db.session, draft, step.name, _form_data(form), clock().now(), upload)
-        return _after_answer(draft, step, change)
+        try:
+            save_answers(
+                db.session, draft, step.name, _form_data(form), clock().now(), upload,
+                scanner=scanner(),
+            )  # fmt: skip
+            return _after_answer(draft, step, change)
+        except DomainError as error:
+            show_error(form, error)
 
     previous = journey.previous_step(answers, step.name, today)
     back = (

@@ -14,7 +14,15 @@ from portal.domain.messages import (
     resend_message,
     search_messages,
 )
-from portal.domain.staff_accounts import change_access, create_staff, reset_two_factor, set_active
+from portal.domain.staff_accounts import (
+    change_access,
+    create_staff,
+    decide_grant,
+    pending_grant,
+    pending_grants,
+    reset_two_factor,
+    set_active,
+)
 from portal.extensions import db
 from portal.forms.errors import show_error
 from portal.models import (
@@ -25,12 +33,14 @@ from portal.models import (
     StaffUser,
 )
 from portal.notify.configured import capturing
-from portal.runtime import definition, domain_context
+from portal.runtime import clock, definition, domain_context, scanner
 from portal.staff import forms
 from portal.staff.access import actor, staff_required
 from portal.staff.forms import ROLE_CHOICES, StaffAccessForm, StaffAccountForm
 from portal.staff.staff_blueprint import staff
 from portal.template_helpers import humanise
+
+ROLE_NAMES = {code: label.split(" (")[0] for code, label in ROLE_CHOICES}
 
 
 @staff.route("/accounts")
@@ -41,7 +51,7 @@ def accounts():
         "staff/accounts.html",
         title="Staff accounts",
         users=users,
-        role_names={code: label.split(" (")[0] for code, label in ROLE_CHOICES},
+        role_names=ROLE_NAMES,
         services=definition().routing.services,
         staff_page=True,
     )
@@ -55,7 +65,7 @@ def new_account():
     form.services.choices = [(code, svc.name) for code, svc in services.items()]
     if form.validate_on_submit():
         try:
-            create_staff(
+            user = create_staff(
                 db.session,
                 email=form.email.data,
                 full_name=form.full_name.data,
@@ -65,9 +75,14 @@ def new_account():
                 known_services=services,
                 actor=AuditActor.acting(actor()),
             )
+            waiting = (
+                " It can be used once a Data Protection Officer approves its access to requests."
+                if user.awaiting_approval
+                else ""
+            )
             flash(
-                f"Account created for {form.full_name.data.strip()}. At their first sign-in they "
-                "choose their own password and set up two-factor authentication."
+                f"Account created for {user.full_name}. At their first sign-in they choose their "
+                f"own password and set up two-factor authentication.{waiting}"
             )
             return redirect(url_for("staff.accounts"))
         except DomainError as error:
@@ -101,7 +116,7 @@ def account(user_id):
             form.role.errors = ["You cannot take away your own administrator role"]
         else:
             try:
-                change_access(
+                outcome = change_access(
                     db.session,
                     user,
                     role=form.role.data,
@@ -109,7 +124,12 @@ def account(user_id):
                     known_services=services,
                     actor=AuditActor.acting(actor()),
                 )
-                flash(f"{user.full_name}’s access has been changed.")
+                flash(
+                    f"The change to {user.full_name}’s access is waiting for a Data Protection "
+                    "Officer’s approval."
+                    if outcome == "pending"
+                    else f"{user.full_name}’s access has been changed."
+                )
                 return redirect(url_for("staff.accounts"))
             except DomainError as error:
                 show_error(form, error)
@@ -119,6 +139,8 @@ def account(user_id):
         user=user,
         form=form,
         services=services,
+        pending=pending_grant(db.session, user),
+        role_names=ROLE_NAMES,
         back_url=url_for("staff.accounts"),
         staff_page=True,
     )
@@ -142,7 +164,11 @@ def services_page():
     routing = definition().routing
     caseworkers = db.session.scalars(
         select(StaffUser)
-        .where(StaffUser.role == "caseworker", StaffUser.active.is_(True))
+        .where(
+            StaffUser.role == "caseworker",
+            StaffUser.active.is_(True),
+            StaffUser.awaiting_approval.is_(False),
+        )
         .order_by(StaffUser.full_name)
     ).all()
     members = {code: [u for u in caseworkers if code in u.services] for code in routing.services}
@@ -152,6 +178,7 @@ def services_page():
         services=routing.services,
         members=members,
         category_labels=dict(choices("categories")),
+        scanning=scanner(),
         staff_page=True,
     )
 
@@ -163,8 +190,63 @@ def account_active(user_id):
     make_active = request.form.get("active") == "1"
     if user.id == actor().id and not make_active:
         abort(400)  # an administrator cannot lock themselves out
-    set_active(db.session, user, make_active, AuditActor.acting(actor()))
+    try:
+        set_active(db.session, user, make_active, AuditActor.acting(actor()))
+    except DomainError:
+        abort(400)  # not offered: an account waiting for approval cannot be reactivated
     return redirect(url_for("staff.accounts"))
+
+
+@staff.route("/access-approvals")
+@staff_required("dpo")
+def access_approvals():
+    """Access to request content that administrators asked for, waiting for a DPO."""
+    return render_template(
+        "staff/access_approvals.html",
+        title="Access waiting for approval",
+        grants=pending_grants(db.session),
+        role_names=ROLE_NAMES,
+        services=definition().routing.services,
+        staff_page=True,
+    )
+
+
+@staff.route("/access-approvals/<int:grant_id>", methods=["GET", "POST"])
+@staff_required("dpo")
+def access_approval(grant_id):
+    grant = next((g for g in pending_grants(db.session) if g.id == grant_id), None)
+    if grant is None:
+        abort(404)
+    form = forms.GrantDecisionForm()
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        try:
+            decide_grant(
+                db.session,
+                grant.id,
+                approve=approve,
+                reason=form.reason.data,
+                actor=AuditActor.acting(actor()),
+                now=clock().now(),
+            )
+            flash(
+                f"{grant.staff.full_name} now has the access you approved."
+                if approve
+                else f"You rejected the change to {grant.staff.full_name}’s access."
+            )
+            return redirect(url_for("staff.access_approvals"))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/access_approval.html",
+        title=f"Approve access for {grant.staff.full_name}",
+        grant=grant,
+        form=form,
+        role_names=ROLE_NAMES,
+        services=definition().routing.services,
+        back_url=url_for("staff.access_approvals"),
+        staff_page=True,
+    )
 
 
 @staff.route("/messages")

@@ -487,6 +487,23 @@ class StaffAccessForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
+class GrantDecisionForm(FlaskForm):
+    decision = GovRadioField(
+        "Do you approve this access?",
+        choices=[("approve", "Yes, approve it"), ("reject", "No, reject it")],
+        validators=[Required("Select whether you approve this access")],
+        widget=GovRadioInput(),
+    )
+    reason = long_text_field(
+        "Reason (needed if you reject it)",
+        "The reason",
+        2000,
+        None,
+        "The administrator who asked sees it in the audit trail.",
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password",

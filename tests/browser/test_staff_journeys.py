@@ -165,13 +165,30 @@ def test_admin_pages(page, live_server, javascript):
     fill(page, {"services": ["education"]})
     submit(page)
     check(page, "staff-accounts-changed")
-    assert "access has been changed" in page.inner_text("main")
+    assert "waiting for a Data Protection Officer’s approval" in page.inner_text("main")
     page.get_by_role("link", name="Services").first.click()
     page.wait_for_load_state("load")
     check(page, "staff-services")
-    assert "Casey Worker" in page.inner_text("main")
+    assert "Casey Worker" not in page.inner_text("main")  # not until a DPO approves
     page.goto("/staff/requests")
     check(page, "staff-forbidden")
+
+    # A DPO approves the access the administrator asked for.
+    page.goto("/staff/sign-out")
+    submit(page)
+    approver = f"approver-{mode}@example.gov.uk"
+    new_staff(live_server, approver, role="dpo")
+    sign_in_first_time(page, approver)
+    page.goto("/staff/access-approvals")
+    check(page, "staff-access-approvals")
+    page.locator("tbody tr", has_text=casey).get_by_role("link").click()
+    page.wait_for_load_state("load")
+    check(page, "staff-access-approval")
+    submit(page)
+    check(page, "staff-access-approval-error")
+    fill(page, {"decision": "approve"})
+    submit(page)
+    assert "Casey Worker now has the access you approved" in page.inner_text("main")
 
 
 def _request_in(live_server, key: str, *steps: str):

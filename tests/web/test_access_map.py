@@ -76,6 +76,8 @@ STAFF = {
     "staff.account": ("admin",),
     "staff.account_reset_two_factor": ("admin",),
     "staff.account_active": ("admin",),
+    "staff.access_approvals": ("dpo",),
+    "staff.access_approval": ("dpo",),
 }
 
 # The requester's pages after sending: open only with a confirmed tracking code.

@@ -11,7 +11,15 @@ from portal.deadlines import add_months
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import StaleRequest, apply_action
 from portal.extensions import db
-from portal.models import AuditActor, AuditEvent, DataRequest, OutboxMessage, ServiceTask, Upload
+from portal.models import (
+    AuditActor,
+    AuditEvent,
+    DataRequest,
+    OutboxMessage,
+    RoleGrant,
+    ServiceTask,
+    Upload,
+)
 from tests.factories import DPO, context, flag_attention, make_request
 from tests.helpers import error_summary, normalise, pdf_file
 from tests.staff_helpers import make_staff, sign_in
@@ -688,6 +696,8 @@ def test_the_timeline_names_people_as_they_were_when_they_acted(people, as_):
     as_("housing").post(f"/staff/requests/{request.reference}/note", {"note": "Searched Civica."})
     # Later Hana becomes a DPO and changes her name; history still reads as it happened.
     as_("admin").post(f"/staff/accounts/{hana.id}", {"role": "dpo"})
+    grant = db.session.scalars(select(RoleGrant)).one()
+    as_("dpo").post(f"/staff/access-approvals/{grant.id}", {"decision": "approve"})
     db.session.refresh(hana)
     assert hana.role == "dpo"
     hana.full_name = "Hana Price"
@@ -700,7 +710,11 @@ def test_the_timeline_names_people_as_they_were_when_they_acted(people, as_):
     note = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "note"))
     assert note.actor == AuditActor("staff", "Hana Okafor", hana.id, "caseworker")
     assert note.detail == {"note": "Searched Civica."}
-    changed = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "staff_access_changed")
+    asked = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "staff_access_requested")
     )
-    assert changed.actor == AuditActor("staff", "Ali Admin", people["admin"].id, "admin")
+    assert asked.actor == AuditActor("staff", "Ali Admin", people["admin"].id, "admin")
+    approved = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "staff_access_approved")
+    )
+    assert approved.actor == AuditActor("staff", "Dana Price", people["dpo"].id, "dpo")

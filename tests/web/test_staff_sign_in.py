@@ -9,7 +9,12 @@ from sqlalchemy import select
 
 from portal.deadlines.calendar import now_utc
 from portal.domain import DomainError
-from portal.domain.staff_accounts import check_password, password_problem
+from portal.domain.staff_accounts import (
+    check_password,
+    decide_grant,
+    password_problem,
+    pending_grant,
+)
 from portal.extensions import db
 from portal.models import AuditActor, AuditEvent, StaffUser
 from tests.helpers import error_summary
@@ -430,15 +435,39 @@ def test_admin_changes_a_caseworkers_services_and_their_sessions_end(app, client
     assert worker.services == ["housing"]
     assert workers_browser.get("/staff/requests").status_code == 200
 
+    # Another service means more requests to see: it waits for a DPO's approval.
     client_request.post(
         f"/staff/accounts/{worker.id}", {"role": "caseworker", "services": ["education", "housing"]}
+    )
+    assert "waiting for a Data Protection Officer" in client_request.get("/staff/accounts").text
+    db.session.refresh(worker)
+    assert worker.services == ["housing"]
+    assert workers_browser.get("/staff/requests").status_code == 200  # nothing changed yet
+    grant = pending_grant(db.session, worker)
+    decide_grant(
+        db.session,
+        grant.id,
+        approve=True,
+        reason="",
+        actor=AuditActor.staff(make_staff("dpo")),
+        now=now_utc(),
     )
     db.session.refresh(worker)
     assert worker.services == ["education", "housing"]
     assert workers_browser.get("/staff/requests").status_code == 302  # signed out
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_access_changed"))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "staff_access_approved")
+    )
     assert event.detail["from"] == {"role": "caseworker", "services": ["housing"]}
     assert event.detail["to"] == {"role": "caseworker", "services": ["education", "housing"]}
+    # Taking a service away needs nobody's approval.
+    client_request.post(
+        f"/staff/accounts/{worker.id}", {"role": "caseworker", "services": ["education"]}
+    )
+    db.session.refresh(worker)
+    assert worker.services == ["education"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_access_changed"))
+    assert event.detail["to"] == {"role": "caseworker", "services": ["education"]}
     assert "access has been changed" in client_request.get("/staff/accounts").get_text()
 
 
