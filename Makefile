@@ -44,7 +44,7 @@ test: install-test lint
 
 # The domain and web tests again, against a copy of workflows/ with every state renamed: fails
 # if a Python module or template names a workflow state instead of asking for its properties.
-RENAMED_WORKFLOW_TESTS := tests/web tests/integration/test_domain.py
+RENAMED_WORKFLOW_TESTS := tests/web tests/integration/test_domain.py tests/integration/test_complaints.py
 test-renamed-workflow: install-test
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --renamed-workflow $(RENAMED_WORKFLOW_TESTS)
 

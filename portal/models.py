@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from portal.deadlines.calendar import now_utc
-from portal.rights import RIGHTS
+from portal.rights import CASE_KINDS
 
 RELATIONS = ("self", "child", "represented")
 CLOCK_KINDS = ("start", "restart", "pause", "resume", "extend", "stop")
@@ -77,7 +77,8 @@ def _timestamp(**kwargs):
 class DataRequest(Base):
     __tablename__ = "data_request"
     __table_args__ = (
-        CheckConstraint(_in("data_right", RIGHTS), name="ck_request_right"),
+        # One of the four rights, or a complaint (workflows/complaint.yaml).
+        CheckConstraint(_in("data_right", CASE_KINDS), name="ck_request_right"),
         CheckConstraint(_in("subject_relation", RELATIONS), name="ck_request_relation"),
     )
 
@@ -101,6 +102,10 @@ class DataRequest(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
     identity_checked_at: Mapped[datetime | None] = _timestamp()
+    # A complaint about the handling of this other request (s.164A), when it names one.
+    complaint_about_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_request.id", name="fk_request_complaint_about"), index=True
+    )
 
     people: Mapped[list["Person"]] = relationship(back_populates="request", order_by="Person.id")
     uploads: Mapped[list["Upload"]] = relationship(back_populates="request")
@@ -111,6 +116,12 @@ class DataRequest(Base):
     assignee: Mapped["StaffUser | None"] = relationship()
     pack: Mapped["DisclosurePack | None"] = relationship(uselist=False)
     evidence: Mapped[list["EvidenceSubmission"]] = relationship(order_by="EvidenceSubmission.id")
+    complaint_about: Mapped["DataRequest | None"] = relationship(
+        remote_side=[id], back_populates="complaints"
+    )
+    complaints: Mapped[list["DataRequest"]] = relationship(
+        back_populates="complaint_about", order_by="DataRequest.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -296,6 +307,8 @@ class AuditActor:
         """From the workflow's Actor (role, id, name): the requester, or a member of staff."""
         if actor.role == "requester":
             return REQUESTER
+        if actor.role == "system":
+            return cls.system(actor.name or "system")
         return cls("staff", actor.name or actor.role, actor.id, actor.role)
 
 

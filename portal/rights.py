@@ -44,3 +44,16 @@ BY_CODE = {r.code: r for r in ALL}
 RIGHT_CHOICES = [(r.code, r.choice) for r in ALL]
 RIGHT_HINTS = {r.code: r.hint for r in ALL}
 RIGHT_LABELS = {r.code: r.asks_for for r in ALL}
+
+# A complaint to the council (DPA 2018 s.164A) is a case of its own kind beside the four rights:
+# stored like a request, run by the same engine through workflows/complaint.yaml.
+COMPLAINT = "complaint"
+CASE_KINDS = (*RIGHTS, COMPLAINT)
+CASE_LABELS = {**RIGHT_LABELS, COMPLAINT: "a complaint about how we handled your information"}
+# What a complaint is about, on the online form and the staff intake form alike.
+COMPLAINT_ABOUT = {
+    "request": "How we handled a request about information (a copy, a correction, a "
+    "restriction or an objection)",
+    "use": "How we used, shared or looked after someone's information",
+    "other": "Something else about personal information",
+}

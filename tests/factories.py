@@ -170,3 +170,30 @@ def send_outcome_notice(
     ctx = replace(ctx, settings=replace(ctx.settings, notify_letters=letters))
     notice = draft_notice(ctx, request, actor, action, key, values)
     return send_notice(ctx, request, notice.id, actor)
+
+
+def complaint_answers(reference="", email="cara@example.com", mobile="", about="request"):
+    """The online complaint journey's answers, page by page."""
+    return {
+        "complaint-about": {"about": about, "request_reference": reference},
+        "complaint-details": {
+            "what_happened": "You sent my letter to the wrong address.",
+            "what_they_want": "An apology and the letter sent again.",
+        },
+        "complaint-contact": {"full_name": "Cara Jones", "email": email, "mobile": mobile},
+    }
+
+
+def make_complaint(session, now=RECEIVED, key="c1", verified=None, **kwargs):
+    """An online complaint whose complainant confirmed their contact with a code."""
+    from portal.domain.complaints import code_destination, submit_complaint
+
+    given = complaint_answers(**kwargs)
+    destination = code_destination(given)
+    draft = Draft(
+        id=key, answers=given, verified_contact=verified or (destination and destination[1])
+    )
+    session.add(draft)
+    ensure_dpo_account(session)
+    session.commit()
+    return submit_complaint(context(session, now), draft)

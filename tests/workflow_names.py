@@ -17,31 +17,38 @@ SHIPPED = ROOT / "workflows"
 RENAMED_PREFIX = "s_"
 
 
+LIFECYCLE_FILES = ("request.yaml", "complaint.yaml")
+
+
 def copy_with_states_renamed(
     source: Path, target: Path, prefix: str = RENAMED_PREFIX
 ) -> dict[str, str]:
-    """Copy the workflow files from `source` to `target`, every state in request.yaml renamed
-    (the states, the start and each transition's from and to). Returns old name -> new name."""
+    """Copy the workflow files from `source` to `target`, every state in request.yaml and
+    complaint.yaml renamed (the states, the start and each transition's from and to). Returns
+    old name -> new name."""
     target.mkdir(parents=True, exist_ok=True)
     for path in source.glob("*.yaml"):
         shutil.copy(path, target / path.name)
-    data = yaml.safe_load((source / "request.yaml").read_text(encoding="utf-8"))
-    names = {name: prefix + name for name in data["states"]}
+    renamed = {}
+    for file in LIFECYCLE_FILES:
+        data = yaml.safe_load((source / file).read_text(encoding="utf-8"))
+        names = {name: prefix + name for name in data["states"]}
 
-    def targets(raw):
-        if isinstance(raw, str):
-            return names[raw]
-        return [{**item, "state": names[item["state"]]} for item in raw]
+        def targets(raw, names=names):
+            if isinstance(raw, str):
+                return names[raw]
+            return [{**item, "state": names[item["state"]]} for item in raw]
 
-    data["states"] = {names[name]: props for name, props in data["states"].items()}
-    data["start"]["to"] = targets(data["start"]["to"])
-    for transition in data["transitions"]:
-        transition["from"] = [names[name] for name in transition["from"]]
-        transition["to"] = targets(transition["to"])
-    (target / "request.yaml").write_text(
-        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
-    return names
+        data["states"] = {names[name]: props for name, props in data["states"].items()}
+        data["start"]["to"] = targets(data["start"]["to"])
+        for transition in data["transitions"]:
+            transition["from"] = [names[name] for name in transition["from"]]
+            transition["to"] = targets(transition["to"])
+        (target / file).write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
+        renamed.update(names)
+    return renamed
 
 
 @cache

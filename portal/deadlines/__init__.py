@@ -12,16 +12,18 @@ from portal.deadlines.calendar import (
     paused_days,
     received_date,
 )
-from portal.deadlines.due import Deadline, compute_deadline
+from portal.deadlines.due import ComplaintDeadline, Deadline, complaint_deadline, compute_deadline
 
 __all__ = [
     "REGIME_CHANGE",
+    "ComplaintDeadline",
     "Deadline",
     "Pause",
     "WorkingCalendar",
     "add_months",
     "clock_start",
     "complaint_acknowledgement_due",
+    "complaint_deadline",
     "compute_deadline",
     "is_legacy_regime",
     "long_date",

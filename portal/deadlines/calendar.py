@@ -135,9 +135,9 @@ def is_legacy_regime(received: date) -> bool:
     return received < REGIME_CHANGE
 
 
-def complaint_acknowledgement_due(received: date, working: WorkingCalendar) -> date:
+def complaint_acknowledgement_due(received: date, working: WorkingCalendar, days: int = 30) -> date:
     """s.164A DPA 2018: acknowledge within 30 days, counted from the day after receipt, rolled."""
-    return working.roll_forward(received + timedelta(days=30))
+    return working.roll_forward(received + timedelta(days=days))
 
 
 def now_utc() -> datetime:

@@ -8,6 +8,7 @@ from portal.deadlines.calendar import (
     Pause,
     WorkingCalendar,
     add_months,
+    complaint_acknowledgement_due,
     is_legacy_regime,
     paused_days,
 )
@@ -102,3 +103,45 @@ def compute_deadline(
         legacy=legacy,
         steps=steps,
     )
+
+
+@dataclass(frozen=True)
+class ComplaintDeadline:
+    """A complaint's dates (s.164A): the statutory acknowledgement and the internal target for
+    the outcome, both counted from receipt. `due` is the earliest of what is still owed."""
+
+    received: date
+    acknowledge_by: date
+    target: date
+    acknowledged: bool
+    steps: list[str] = field(default_factory=list)
+
+    @property
+    def due(self) -> date:
+        return self.target if self.acknowledged else min(self.acknowledge_by, self.target)
+
+    # A complaint has no month to extend within (the `within_first_month` guard never holds).
+    first_month_due = None
+
+
+def complaint_deadline(
+    received: date,
+    *,
+    working: WorkingCalendar,
+    acknowledged: bool,
+    acknowledge_days: int = 30,
+    target_working_days: int = 20,
+) -> ComplaintDeadline:
+    """The acknowledgement is due `acknowledge_days` calendar days after receipt (counted from
+    the day after), rolled once to a working day; the outcome's internal target is
+    `target_working_days` working days after receipt."""
+    ack = complaint_acknowledgement_due(received, working, acknowledge_days)
+    target = working.add_working_days(received, target_working_days)
+    steps = [
+        f"Complaint received {_describe(received)}.",
+        f"Acknowledge within {acknowledge_days} days: by the end of {_describe(ack)}"
+        + (" (done)." if acknowledged else "."),
+        f"Internal target for the outcome, {target_working_days} working days: "
+        f"{_describe(target)}.",
+    ]
+    return ComplaintDeadline(received, ack, target, acknowledged, steps)

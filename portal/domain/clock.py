@@ -2,8 +2,17 @@
 
 from datetime import date
 
-from portal.deadlines import Deadline, Pause, WorkingCalendar, compute_deadline, long_date
+from portal.deadlines import (
+    ComplaintDeadline,
+    Deadline,
+    Pause,
+    WorkingCalendar,
+    complaint_deadline,
+    compute_deadline,
+    long_date,
+)
 from portal.models import ClockEvent, DataRequest
+from portal.rights import COMPLAINT
 from portal.workflow.definition import WorkflowDefinition
 
 
@@ -12,10 +21,19 @@ def deadline_of(
     definition: WorkflowDefinition,
     working: WorkingCalendar,
     today: date | None = None,
-) -> Deadline | None:
+) -> Deadline | ComplaintDeadline | None:
     """None while the clock waits for requested evidence (it has not started)."""
     if definition.states[request.state].clock == "waiting":
         return None
+    if request.data_right == COMPLAINT:
+        rules = definition.complaint
+        return complaint_deadline(
+            request.received_date,
+            working=working,
+            acknowledged=not definition.states[request.state].acknowledgement_due,
+            acknowledge_days=rules.acknowledge_within_days,
+            target_working_days=rules.target_working_days,
+        )
     start, pauses, extended, open_pause = None, [], False, None
     for event in request.clock_events:
         if event.kind in ("start", "restart"):

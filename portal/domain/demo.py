@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from portal.domain import DomainError
 from portal.domain.actions import apply_action
 from portal.domain.casework import actor_for
+from portal.domain.complaints import submit_complaint
 from portal.domain.context import DomainContext
 from portal.domain.filestore import FileStore
 from portal.domain.notices import draft_notice, notice_choices, send_notice
@@ -24,7 +25,7 @@ from portal.domain.pack import add_pack_file, save_checklist
 from portal.domain.requests import submit_request
 from portal.domain.tasks import answer_task
 from portal.models import DataRequest, Draft, StaffUser
-from portal.rights import RIGHTS
+from portal.rights import COMPLAINT, RIGHTS
 from portal.workflow import (
     Actor,
     Decision,
@@ -101,6 +102,15 @@ NOTICE_TEXT = {
     "reasons": "We searched the records of every service that holds information about you.",
     "statement": "I disagree with the record of the meeting on 3 May; I was not told about it.",
     "exemptions": "Information about other people, which we have removed.",
+    "steps": "We read the case file, checked the post log and spoke to the caseworker.",
+}
+# A complaint's pages (workflows/complaint.yaml), as a complainant would have answered them.
+COMPLAINT_ANSWERS = {
+    "complaint-about": {"about": "request", "request_reference": ""},
+    "complaint-details": {
+        "what_happened": "My copy of the records was posted to an address I left two years ago.",
+        "what_they_want": "An apology, and to know who else may have opened it.",
+    },
 }
 CHECKLIST = {"third_party_found": "no", "harm_records": "no", "exemptions": []}
 
@@ -230,6 +240,8 @@ class DemoMaker:
 
     def _submit(self, right: str, asker: str, received: datetime) -> DataRequest:
         session = self.ctx.session
+        if right == COMPLAINT:
+            return self._complain(received)
         answers = _answers(right, asker, self.made, received.date())
         self.made += 1
         draft = Draft(
@@ -240,6 +252,21 @@ class DemoMaker:
         session.add(draft)
         session.commit()
         return submit_request(self.ctx.at(received), draft, answers)
+
+    def _complain(self, received: datetime) -> DataRequest:
+        name = PEOPLE[self.made % len(PEOPLE)][0]
+        email = f"{name.lower().replace(' ', '.')}@example.com"
+        self.made += 1
+        answers = {
+            **COMPLAINT_ANSWERS,
+            "complaint-contact": {"full_name": name, "email": email, "mobile": ""},
+        }
+        draft = Draft(
+            id=f"demo{self.made:05d}{received:%H%M%S}", answers=answers, verified_contact=email
+        )
+        self.ctx.session.add(draft)
+        self.ctx.session.commit()
+        return submit_complaint(self.ctx.at(received), draft)
 
     def _prepare(self, ctx: DomainContext, request: DataRequest, transition) -> None:
         """What staff do on the request page before such a step: answer the service searches,
@@ -340,12 +367,13 @@ def make_demo_requests(ctx: DomainContext, store: FileStore, pack_limit: int) ->
     maker = DemoMaker(ctx, staff, store, pack_limit)
     today = ctx.today()
     made: dict[str, int] = {}
-    rights = list(RIGHTS)
+    rights = [*RIGHTS, COMPLAINT]  # complaints start from complaint.yaml's own start
     for n, goal in enumerate(definition.states):
         for copy in range(REQUESTS_PER_STATE):
             routes = []
             for r in range(len(rights)):
                 right = rights[(n + copy + r) % len(rights)]
+                start = definition.complaint.start if right == COMPLAINT else None
                 for asker, relation, age in (("me", "self", 40), ("child", "child", 14)):
                     facts = RequestFacts(
                         "",
@@ -354,7 +382,7 @@ def make_demo_requests(ctx: DomainContext, store: FileStore, pack_limit: int) ->
                         subject_age=age,
                         first_month_due=today + timedelta(days=31),
                     )
-                    facts = replace(facts, state=start_state(definition, facts, today))
+                    facts = replace(facts, state=start_state(definition, facts, today, start))
                     actions = _route_to(definition, facts, goal, today)
                     if actions is not None:
                         routes.append(Route(right, asker, actions))

@@ -23,9 +23,10 @@ from portal.models import DataRequest, Notice, RecipientTask
 from portal.workflow import Actor, Refusal, decide
 from portal.workflow.definition import NoticeTemplate
 
-TEXT_LIMITS = {"reasons": 5000, "exemptions": 2000, "statement": 5000}
+TEXT_LIMITS = {"reasons": 5000, "exemptions": 2000, "statement": 5000, "steps": 5000}
 TEXT_MISSING = {
     "reasons": "Enter the reasons",
+    "steps": "Enter the steps taken to look into the complaint",
     "exemptions": "Enter the exemptions applied",
     "statement": "Enter the requester's supplementary statement",
 }
@@ -76,6 +77,7 @@ def _render(definition, request, template: NoticeTemplate, inputs: dict) -> str:
         "reasons": inputs.get("reasons", ""),
         "exemptions": inputs.get("exemptions", ""),
         "statement": inputs.get("statement", ""),
+        "steps": inputs.get("steps", ""),
         "recipients": _recipients_sentence(request, inputs.get("recipients") or []),
         "lift_date": long_date(date.fromisoformat(inputs["lift_date"]))
         if inputs.get("lift_date")

@@ -116,7 +116,8 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
 
 def _row(definition, request: DataRequest, today: date, soon: date) -> QueueRow:
     clock = definition.states[request.state].clock
-    subject = request.person("subject")
+    # A complaint has no subject: its complainant is shown.
+    subject = request.person("subject") or request.person("requester")
     days_left = (request.due_date - today).days if request.due_date else None
     if clock in ("paused", "waiting"):
         status = "paused"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.deadlines import long_date
+from portal.domain.complaints import record_acknowledgements
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue
 from portal.models import AuditActor, AuditEvent, DataRequest
@@ -18,6 +19,7 @@ class SweepReport:
     reminders: int = 0
     escalations: int = 0
     flagged_overdue: int = 0
+    complaints_acknowledged: int = 0
 
 
 def _running_states(definition: WorkflowDefinition) -> list[str]:
@@ -45,6 +47,7 @@ def sweep(ctx: DomainContext) -> SweepReport:
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     reminder_days = ctx.settings.reminder_working_days
     report = SweepReport()
+    report.complaints_acknowledged = record_acknowledgements(ctx)
     requests = session.scalars(
         select(DataRequest).where(
             DataRequest.state.in_(_running_states(definition)), DataRequest.due_date.is_not(None)

@@ -1,6 +1,6 @@
 """Option lists shared by the resident's and the staff forms."""
 
-from portal.rights import RIGHT_CHOICES, RIGHT_HINTS
+from portal.rights import COMPLAINT_ABOUT, RIGHT_CHOICES, RIGHT_HINTS
 
 CONTACT_CHOICES = [
     ("email", "Email"),
@@ -9,4 +9,4 @@ CONTACT_CHOICES = [
     ("post", "Post"),
 ]
 
-__all__ = ["CONTACT_CHOICES", "RIGHT_CHOICES", "RIGHT_HINTS"]
+__all__ = ["COMPLAINT_ABOUT", "CONTACT_CHOICES", "RIGHT_CHOICES", "RIGHT_HINTS"]

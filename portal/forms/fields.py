@@ -334,3 +334,26 @@ def email_field(label="Email address", required=None):
 
 def uk_mobile_field(label="UK mobile phone number", required=None):
     return text_field(label, "Mobile phone number", 20, required=required, extra=(uk_mobile,))
+
+
+def valid_request_reference(form, field):
+    """A request reference like DR-7KQ2-M9XP, stored in that shape however it was typed."""
+    if not field.data:
+        return
+    compact = field.data.replace("-", "")
+    if not re.fullmatch(r"DR[0-9A-Z]{8}", compact):
+        raise StopValidation("Enter the request reference in the right format, like DR-7KQ2-M9XP")
+    field.data = f"DR-{compact[2:6]}-{compact[6:]}"
+
+
+def request_reference_field(label="Request reference (optional)", required=None):
+    return text_field(
+        label,
+        "Request reference",
+        20,
+        required=required,
+        hint="If your complaint is about a request you made, its reference starts with DR-, "
+        "for example DR-7KQ2-M9XP.",
+        filters=(upper_compact,),
+        extra=(valid_request_reference,),
+    )

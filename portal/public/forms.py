@@ -4,17 +4,28 @@ tracking pages (find a request, answer a question, send evidence, withdraw)."""
 import re
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+)
 from wtforms import BooleanField, HiddenField, MultipleFileField, SubmitField
 from wtforms.validators import StopValidation, ValidationError
 
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
+from portal.forms.choices import COMPLAINT_ABOUT
 from portal.forms.fields import (
+    GovRadioField,
     Required,
     check_uploads,
+    email_field,
+    full_name_field,
     long_text_field,
+    request_reference_field,
     text_field,
     uk_mobile,
+    uk_mobile_field,
     upper_compact,
     valid_email,
 )
@@ -56,7 +67,8 @@ class TrackForm(QuestionForm):
         "Reference",
         20,
         required="Enter your request reference",
-        hint="It starts with DR-, for example DR-7KQ2-M9XP. It is in the messages we sent you.",
+        hint="It starts with DR- (a request) or CP- (a complaint), for example DR-7KQ2-M9XP. "
+        "It is in the messages we sent you.",
         filters=(upper_compact,),
     )
     contact = text_field(
@@ -68,10 +80,10 @@ class TrackForm(QuestionForm):
     )
 
     def validate_reference(self, field):
-        if not re.fullmatch(r"DR-?[0-9A-Z]{4}-?[0-9A-Z]{4}", field.data or ""):
+        if not re.fullmatch(r"(DR|CP)-?[0-9A-Z]{4}-?[0-9A-Z]{4}", field.data or ""):
             raise ValidationError("Enter the reference in the right format, like DR-7KQ2-M9XP")
         compact = field.data.replace("-", "")
-        field.data = f"DR-{compact[2:6]}-{compact[6:]}"
+        field.data = f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
 
     def validate_contact(self, field):
         value = field.data or ""
@@ -121,3 +133,54 @@ class EvidenceForm(QuestionForm):
         self.checked_files = check_uploads(field.data, 10)
         if not self.question and not self.checked_files:
             raise StopValidation("Select the files to send")
+
+
+# The complaint journey (s.164A). The staff intake form uses the same fields.
+class ComplaintAboutForm(QuestionForm):
+    about = GovRadioField(
+        "What is your complaint about?",
+        choices=list(COMPLAINT_ABOUT.items()),
+        validators=[Required("Select what your complaint is about")],
+        widget=GovRadioInput(),
+    )
+    request_reference = request_reference_field()
+
+
+class ComplaintDetailsForm(QuestionForm):
+    what_happened = long_text_field(
+        "What happened?",
+        "What happened",
+        5000,
+        "Enter what happened",
+        hint="Tell us what went wrong, when, and who was involved if you know.",
+    )
+    what_they_want = long_text_field(
+        "What would you like us to do?",
+        "What you would like us to do",
+        2000,
+        "Enter what you would like us to do",
+        hint="For example, an apology, a correction to your records, or an explanation.",
+    )
+
+
+class ComplaintContactForm(QuestionForm):
+    full_name = full_name_field("Your full name", "Enter your full name")
+    email = email_field()
+    mobile = uk_mobile_field(
+        "UK mobile phone number (optional)",
+    )
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not (self.email.data or self.mobile.data or self.email.errors or self.mobile.errors):
+            self.email.errors = ["Enter an email address or a UK mobile phone number"]
+            ok = False
+        return ok
+
+
+class SendComplaintForm(FlaskForm):
+    submit = SubmitField("Send complaint", widget=GovSubmitInput())
+
+
+class WithdrawComplaintForm(QuestionForm):
+    submit = SubmitField("Withdraw my complaint", widget=GovSubmitInput())

@@ -16,6 +16,7 @@ from flask import (
 
 from portal.domain import DomainError, evidence, pack
 from portal.domain.actions import apply_action
+from portal.domain.complaints import complaint_dates, withdraw_action
 from portal.domain.drafts import find_draft
 from portal.domain.filestore import FileStore
 from portal.domain.tracking import (
@@ -34,7 +35,7 @@ from portal.extensions import db, limiter
 from portal.forms.errors import show_error
 from portal.public import forms
 from portal.public.public_blueprint import public
-from portal.rights import RIGHT_LABELS
+from portal.rights import CASE_LABELS, COMPLAINT
 from portal.runtime import clock, definition, domain_context
 from portal.workflow import Actor
 
@@ -124,12 +125,16 @@ def _status_page(found, form=None, status=200):
     wf = definition()
     waiting = evidence.waiting_for(wf, found)
     today = clock().today()
+    complaint = found.data_right == COMPLAINT
     return render_template(
         "public/track_status.html",
-        title=f"Your request {found.reference}",
+        title=f"Your {'complaint' if complaint else 'request'} {found.reference}",
         req=found,
+        states=wf.states,
+        complaint=complaint,
+        complaint_dates=complaint_dates(domain_context(), found) if complaint else None,
         state=wf.states[found.state],
-        right=RIGHT_LABELS[found.data_right],
+        right=CASE_LABELS[found.data_right],
         waiting=waiting,
         question=latest_question(db.session, found) if waiting == evidence.QUESTION else None,
         proof_kind=evidence.KIND_LABELS[evidence.proof_asked(db.session, found)]
@@ -140,7 +145,7 @@ def _status_page(found, form=None, status=200):
         submissions=found.evidence,
         delivery=pack.delivery(found.pack, today, current_app.config["DELIVERY_DAYS"]),
         pack_files=found.pack.files if found.pack else [],
-        can_withdraw=found.state in wf.transitions["withdraw"].from_states,
+        can_withdraw=found.state in wf.transitions[withdraw_action(found)].from_states,
         **_told(found),
     ), status
 
@@ -200,17 +205,18 @@ def track_withdraw():
     found = _tracked()
     if found is None:
         return redirect(url_for("public.track"))
-    form = forms.WithdrawForm()
+    complaint = found.data_right == COMPLAINT
+    form = forms.WithdrawComplaintForm() if complaint else forms.WithdrawForm()
     if form.validate_on_submit():
         try:
-            apply_action(domain_context(), found, "withdraw", REQUESTER)
+            apply_action(domain_context(), found, withdraw_action(found), REQUESTER)
             return redirect(url_for("public.track_status"))
         except DomainError as error:
             show_error(form, error)
     return render_template(
         "public/track_withdraw.html",
         form=form,
-        title="Are you sure you want to withdraw your request?",
+        title=f"Are you sure you want to withdraw your {'complaint' if complaint else 'request'}?",
         req=found,
         back_url=url_for("public.track_status"),
     )

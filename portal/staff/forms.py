@@ -16,10 +16,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import FileField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import StopValidation, ValidationError
 
+from portal.domain.complaints import CHANNELS as COMPLAINT_CHANNELS
 from portal.domain.offline import CHANNELS
 from portal.domain.queue import QueueFilters
 from portal.domain.uploads import UPLOAD_TYPES_TEXT
-from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES
+from portal.forms.choices import COMPLAINT_ABOUT, CONTACT_CHOICES, RIGHT_CHOICES
 from portal.forms.fields import (
     GovCheckboxesField,
     GovDateField,
@@ -33,6 +34,7 @@ from portal.forms.fields import (
     long_text_field,
     not_in_future,
     postcode_field,
+    request_reference_field,
     strip,
     text_field,
     uk_mobile_field,
@@ -576,12 +578,22 @@ NOTICE_TEXT_FIELDS = {
         "Enter the requester's supplementary statement",
         "Added to their records as a document and sent to them with the notice.",
     ),
+    "steps": (
+        "The steps taken to look into the complaint",
+        "the steps taken",
+        5000,
+        "Enter the steps taken to look into the complaint",
+        "For example: who we spoke to, which records we checked. The complainant reads this.",
+    ),
 }
 REASON_HINTS = {
     "objection_not_upheld": "State the compelling legitimate grounds that override the "
     "requester's interests, rights and freedoms.",
     "refused": "Say why the request is manifestly unfounded or excessive.",
     "restriction_lifting": "Say why the restriction is being lifted.",
+    "complaint_upheld": "What went wrong and what we will do to put it right.",
+    "complaint_partly_upheld": "What we agree went wrong, what did not, and what we will do.",
+    "complaint_not_upheld": "Why we think the information was handled properly.",
 }
 
 
@@ -650,3 +662,51 @@ class RecipientToldForm(FlaskForm):
         "For example: emailed the school's data protection lead on 2 December.",
     )
     submit = SubmitField("Record as told", widget=GovSubmitInput())
+
+
+class OfflineComplaintForm(FlaskForm):
+    """A complaint received by letter, phone, email or in person (s.164A: "by other means"),
+    asked with the online form's fields and checks."""
+
+    channel = GovRadioField(
+        "How was the complaint received?",
+        choices=list(COMPLAINT_CHANNELS.items()),
+        validators=[Required("Select how the complaint was received")],
+        widget=GovRadioInput(),
+    )
+    received = GovDateField(
+        "Date received",
+        thing="the date it was received",
+        validators=[not_in_future],
+        description="The 30 days to acknowledge it run from this date. For example, 27 3 2026",
+    )
+    about = GovRadioField(
+        "What is the complaint about?",
+        choices=list(COMPLAINT_ABOUT.items()),
+        validators=[Required("Select what the complaint is about")],
+        widget=GovRadioInput(),
+    )
+    request_reference = request_reference_field("Reference of the request it is about (optional)")
+    what_happened = long_text_field(
+        "What happened", "What happened", 5000, "Enter what happened", "As the complainant said."
+    )
+    what_they_want = long_text_field(
+        "What they would like us to do",
+        "What they would like us to do",
+        2000,
+        "Enter what they would like us to do",
+    )
+    full_name = full_name_field("Complainant's full name", required="Enter the full name")
+    email = email_field()
+    mobile = uk_mobile_field("UK mobile number")
+    address = address_field("Postal address", required=None)
+    postcode = postcode_field(required=None)
+    submit = SubmitField("Log the complaint", widget=GovSubmitInput())
+
+    def validate_email(self, field):
+        if not (field.data or self.mobile.data or self.address.data):
+            raise StopValidation("Enter an email address, a UK mobile number or a postal address")
+
+    def validate_postcode(self, field):
+        if self.address.data and not field.data:
+            raise StopValidation("Enter the postcode")

@@ -29,6 +29,7 @@ from portal.domain.casework import (
     resolve_attention,
 )
 from portal.domain.clock import deadline_of
+from portal.domain.complaints import log_offline_complaint
 from portal.domain.evidence import KIND_LABELS, review_evidence
 from portal.domain.filestore import FileStore
 from portal.domain.messages import can_resend
@@ -48,7 +49,7 @@ from portal.models import (
     Upload,
 )
 from portal.questions.answers import stored_answer_rows
-from portal.rights import RIGHT_LABELS
+from portal.rights import CASE_LABELS, COMPLAINT
 from portal.runtime import clock, definition, domain_context, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
@@ -96,7 +97,7 @@ def queue():
     form.state.choices = [("open", "All open"), ("all", "All, including closed")] + [
         (name, s.staff_label) for name, s in wf.states.items()
     ]
-    form.right.choices = [("", "Any right")] + list(RIGHT_LABELS.items())
+    form.right.choices = [("", "Any right or complaint")] + list(CASE_LABELS.items())
     services = wf.routing.services
     mine = services if actor().role == "dpo" else {c: services[c] for c in actor().services}
     form.service.choices = [("", "Any service")] + [(c, s.name) for c, s in mine.items()]
@@ -161,7 +162,10 @@ def request_page(reference):
         messages=messages,
         attention=attention,
         services=wf.routing.services,
-        right_label=RIGHT_LABELS[found.data_right],
+        right_label=CASE_LABELS[found.data_right],
+        complaint=found.data_right == COMPLAINT,
+        # Complaints are the DPO's (docs/decisions.md): a caseworker is not shown them.
+        complaints=found.complaints if actor().role == "dpo" else [],
         note_form=forms.NoteForm(),
         can_assign=actor().role == "dpo",
         has_pack=found.data_right == "access"
@@ -582,6 +586,25 @@ def new_request():
     return render_template(
         "staff/simple_form.html",
         title="Log a request received by post, phone, email or in person",
+        form=form,
+        back_url=url_for("staff.queue"),
+        staff_page=True,
+    )
+
+
+@staff.route("/complaints/new", methods=["GET", "POST"])
+@staff_required("dpo")
+def new_complaint():
+    form = forms.OfflineComplaintForm()
+    if form.validate_on_submit():
+        try:
+            made = log_offline_complaint(domain_context(), form.data, actor())
+            return redirect(url_for("staff.request_page", reference=made.reference))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/simple_form.html",
+        title="Log a complaint received by letter, phone, email or in person",
         form=form,
         back_url=url_for("staff.queue"),
         staff_page=True,

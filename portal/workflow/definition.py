@@ -11,7 +11,7 @@ CHANNELS = ("email", "sms", "letter")
 PACK_EFFECTS = ("sign_off", "deliver", "reopen")
 AUDIENCES = ("requester", "staff")
 # What staff may be asked for when they write an outcome notice (workflows/notices.yaml).
-NOTICE_FIELDS = ("reasons", "exemptions", "statement", "recipients")
+NOTICE_FIELDS = ("reasons", "exemptions", "statement", "recipients", "steps")
 # Filled in by the portal: the council's and the ICO's contacts (from the privacy notice), the
 # request's reference and, for a restriction about to be lifted, the earliest lifting date.
 NOTICE_CONTACTS = ("council_email", "council_phone", "ico_name", "ico_website", "ico_phone")
@@ -26,6 +26,8 @@ PLACEHOLDER = re.compile(r"\(\(([a-z_0-9]+)\)\)")
 STATE_PROPERTIES = {
     "final": "the request is finished: no action leads out of it",
     "checks_child_competence": "a child of 12 or over is asked whether they understand and agree",
+    # complaint.yaml
+    "acknowledgement_due": "a complaint not yet acknowledged: its 30-day acknowledgement is due",
 }
 
 
@@ -37,6 +39,7 @@ class State:
     clock: str
     final: bool = False
     checks_child_competence: bool = False
+    acknowledgement_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,18 @@ class Start:
     targets: tuple[Target, ...]
     clock: str
     messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ComplaintRules:
+    """What complaint.yaml says beyond its states and transitions (which join request.yaml's in
+    the one definition the engine runs): how a complaint starts, the statutory acknowledgement
+    period (calendar days from receipt, rolled to a working day) and the internal target for the
+    outcome (working days from receipt)."""
+
+    start: Start
+    acknowledge_within_days: int = 30
+    target_working_days: int = 20
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,8 @@ class WorkflowDefinition:
     notice_footer: str = ""
     # What the requester is told, per clock effect, when their due date changes.
     clock_changes: dict[str, str] = field(hash=False, compare=False, default_factory=dict)
+    # complaint.yaml: complaints are cases of this kind, run by the same engine.
+    complaint: ComplaintRules | None = None
 
     def notices_for(self, action: str, right: str) -> list[NoticeTemplate]:
         return [n for n in self.notices.values() if n.action == action and n.applies_to(right)]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from portal.workflow.definition import Transition, WorkflowDefinition
+from portal.workflow.definition import Start, Transition, WorkflowDefinition
 from portal.workflow.guards import GUARDS, RequestFacts
 
 
@@ -53,8 +53,11 @@ def _pick_target(definition: WorkflowDefinition, targets, facts, today) -> str:
     return targets[-1].state
 
 
-def start_state(definition: WorkflowDefinition, facts: RequestFacts, today: date) -> str:
-    return _pick_target(definition, definition.start.targets, facts, today)
+def start_state(
+    definition: WorkflowDefinition, facts: RequestFacts, today: date, start: Start | None = None
+) -> str:
+    """Where a new case starts: `start` (complaint.yaml's), or request.yaml's."""
+    return _pick_target(definition, (start or definition.start).targets, facts, today)
 
 
 def _permission_problem(transition: Transition, facts: RequestFacts, actor: Actor) -> str | None:

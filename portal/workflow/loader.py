@@ -19,6 +19,7 @@ from portal.workflow.definition import (
     STATE_KEYS,
     STATE_PROPERTIES,
     TRANSITION_PROPERTIES,
+    ComplaintRules,
     Field,
     Message,
     NoticeTemplate,
@@ -33,7 +34,8 @@ from portal.workflow.definition import (
 )
 from portal.workflow.guards import GUARDS
 
-FILES = ("request.yaml", "routing.yaml", "messages.yaml", "notices.yaml")
+FILES = ("request.yaml", "complaint.yaml", "routing.yaml", "messages.yaml", "notices.yaml")
+COMPLAINT_KEYS = ("acknowledge_within_days", "target_working_days")
 
 
 class WorkflowDefinitionError(Exception):
@@ -174,9 +176,12 @@ def _load_routing(data, categories, problems) -> Routing:
     return Routing(triage or "", teams, services)
 
 
-def _load_request(data, messages, problems):
-    file = "request.yaml"
-    roles = frozenset(data.get("roles") or ())
+def _load_request(data, messages, problems, file="request.yaml", roles=None, extra_keys=()):
+    """One lifecycle file: request.yaml, or complaint.yaml (which uses request.yaml's roles)."""
+    top_keys = ("states", "start", "transitions", "outcomes", "clock_changes", *extra_keys)
+    if roles is None:
+        roles = frozenset(data.get("roles") or ())
+        top_keys = ("roles", *top_keys)
     states = {}
     for name, raw in (data.get("states") or {}).items():
         raw = raw or {}
@@ -214,13 +219,7 @@ def _load_request(data, messages, problems):
             if t.when is not None and t.when not in GUARDS:
                 problems.add(file, f"{key}[{i}].when", f"unknown guard {t.when!r}")
 
-    _check_keys(
-        data,
-        ("roles", "states", "start", "transitions", "outcomes", "clock_changes"),
-        file,
-        "",
-        problems,
-    )
+    _check_keys(data, top_keys, file, "", problems)
     raw_start = data.get("start") or {}
     _check_keys(raw_start, ("to", "clock", "messages"), file, "start", problems)
     start = Start(
@@ -365,6 +364,36 @@ def _check_graph(states, start, transitions, file, problems):
             problems.add(file, f"states.{name}", "not final but has no way out")
 
 
+def _positive(data, key, default, file, problems) -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        problems.add(file, key, f"must be a whole number of days, 1 or more, not {value!r}")
+        return default
+    return value
+
+
+def _load_complaint(data, messages, roles, request_part, problems):
+    """complaint.yaml: its states and actions join request.yaml's (one engine, one namespace),
+    so a name used in both files is refused."""
+    file = "complaint.yaml"
+    _, states, start, transitions, outcomes, _ = _load_request(
+        data, messages, problems, file=file, roles=roles, extra_keys=COMPLAINT_KEYS
+    )
+    rules = ComplaintRules(
+        start=start,
+        acknowledge_within_days=_positive(data, "acknowledge_within_days", 30, file, problems),
+        target_working_days=_positive(data, "target_working_days", 20, file, problems),
+    )
+    request_states, _, request_transitions, request_outcomes, _ = request_part
+    for name in sorted(set(states) & set(request_states)):
+        problems.add(file, f"states.{name}", "already a state in request.yaml")
+    for name in sorted(set(transitions) & set(request_transitions)):
+        problems.add(file, "transitions", f"action {name!r} is already in request.yaml")
+    for name in sorted(set(outcomes) & set(request_outcomes)):
+        problems.add(file, f"outcomes.{name}", "already in request.yaml")
+    return states, transitions, outcomes, rules
+
+
 def load_workflow(directory: Path | str, categories: set[str] | None = None) -> WorkflowDefinition:
     """Load and validate every definition file, raising WorkflowDefinitionError listing every
     problem found (file, key, problem)."""
@@ -373,9 +402,13 @@ def load_workflow(directory: Path | str, categories: set[str] | None = None) -> 
     raw = {name: _read(directory, name, problems) for name in FILES}
     messages = _load_messages(raw["messages.yaml"], problems)
     routing = _load_routing(raw["routing.yaml"], categories, problems)
-    roles, states, start, transitions, outcomes, clock_changes = _load_request(
-        raw["request.yaml"], messages, problems
+    roles, *request_part = _load_request(raw["request.yaml"], messages, problems)
+    states, start, transitions, outcomes, clock_changes = request_part
+    c_states, c_transitions, c_outcomes, complaint = _load_complaint(
+        raw["complaint.yaml"], messages, roles, request_part, problems
     )
+    states, transitions = {**states, **c_states}, {**transitions, **c_transitions}
+    outcomes = {**outcomes, **c_outcomes}
     notices, footer = _load_notices(raw["notices.yaml"], transitions, outcomes, problems)
     if problems.items:
         raise WorkflowDefinitionError(problems.items)
@@ -390,4 +423,5 @@ def load_workflow(directory: Path | str, categories: set[str] | None = None) -> 
         notices=notices,
         notice_footer=footer,
         clock_changes=clock_changes,
+        complaint=complaint,
     )

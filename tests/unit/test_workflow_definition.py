@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 
 from portal.config import ROOT
 from portal.content import category_keys
@@ -153,7 +154,10 @@ def test_state_properties_and_field_labels_are_read_from_the_definition():
         "refused",
         "withdrawn",
         "closed",
+        "complaint_answered",
+        "complaint_withdrawn",
     ]
+    assert definition.states_where("acknowledgement_due") == ["complaint_received"]
     assert not definition.states["triage"].checks_child_competence
     reason = definition.transitions["request_evidence"].form_field("reason")
     assert (reason.label, reason.hint) == (
@@ -186,6 +190,9 @@ def test_the_renamed_copy_has_the_same_workflow_under_other_state_names(tmp_path
     assert [t.state for t in renamed.start.targets] == [
         names[t.state] for t in shipped.start.targets
     ]
+    assert [t.state for t in renamed.complaint.start.targets] == [
+        names[t.state] for t in shipped.complaint.start.targets
+    ]
     for action, transition in shipped.transitions.items():
         copy = renamed.transitions[action]
         assert copy.from_states == tuple(names[s] for s in transition.from_states)
@@ -215,3 +222,78 @@ def test_app_refuses_to_start_with_a_broken_notice(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKFLOW_DIR", str(folder))
     with pytest.raises(WorkflowDefinitionError, match="notices.yaml: footer"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def _complaint_copy(tmp_path, change) -> Path:
+    folder = tmp_path / "workflows"
+    shutil.copytree(ROOT / "workflows", folder)
+    data = yaml.safe_load((folder / "complaint.yaml").read_text(encoding="utf-8"))
+    change(data)
+    (folder / "complaint.yaml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    return folder
+
+
+def test_the_complaint_workflow_joins_the_request_workflow():
+    definition = load_workflow(ROOT / "workflows", category_keys())
+    rules = definition.complaint
+    assert (rules.acknowledge_within_days, rules.target_working_days) == (30, 20)
+    assert [t.state for t in rules.start.targets] == ["complaint_received"]
+    assert rules.start.messages == ("complaint_acknowledged",)
+    assert definition.transitions["answer_complaint"].notice
+    assert definition.outcomes["complaint"] == (
+        "complaint_upheld",
+        "complaint_partly_upheld",
+        "complaint_not_upheld",
+    )
+    # The roles are request.yaml's: the sweep acknowledges as the system.
+    assert "system" in definition.transitions["acknowledge_complaint"].roles
+
+
+def test_the_internal_target_is_read_from_the_file(tmp_path):
+    folder = _complaint_copy(tmp_path, lambda d: d.update(target_working_days=10))
+    assert load_workflow(folder, category_keys()).complaint.target_working_days == 10
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d: d["states"].update(triage=d["states"]["complaint_investigating"]),
+            "complaint.yaml: states.triage: already a state in request.yaml",
+        ),
+        (
+            lambda d: d["transitions"][2].update(action="withdraw"),
+            "complaint.yaml: transitions: action 'withdraw' is already in request.yaml",
+        ),
+        (
+            lambda d: d.update(target_working_days=0),
+            "complaint.yaml: target_working_days: must be a whole number of days, 1 or more, not 0",
+        ),
+        (
+            lambda d: d.update(acknowledge_within_days="a month"),
+            "complaint.yaml: acknowledge_within_days: must be a whole number of days",
+        ),
+        (
+            lambda d: d["states"]["complaint_received"].update(urgent=True),
+            "complaint.yaml: states.complaint_received.urgent: unknown property 'urgent'",
+        ),
+        (
+            lambda d: d["transitions"][0].update(to="complaint_closed"),
+            "complaint.yaml: transitions[0] (acknowledge_complaint).to: unknown state "
+            "'complaint_closed'",
+        ),
+        (
+            lambda d: d["transitions"][0].update(roles=["janitor"]),
+            "complaint.yaml: transitions[0] (acknowledge_complaint).roles: unknown role 'janitor'",
+        ),
+        (
+            lambda d: d.update(roles=["dpo"]),
+            "complaint.yaml: roles: unknown property 'roles'",
+        ),
+    ],
+)
+def test_a_bad_complaint_workflow_is_refused_with_file_and_key(tmp_path, change, expected):
+    folder = _complaint_copy(tmp_path, change)
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        load_workflow(folder, category_keys())
+    assert any(p.startswith(expected) for p in caught.value.problems), caught.value.problems

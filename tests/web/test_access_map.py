@@ -28,6 +28,15 @@ PUBLIC = {
     "public.contact": "information page",
     "public.captured_messages": "development only: 404 in production and whenever Notify is "
     "configured (tests/web/test_pages.py)",
+    "public.complaint_start": "information page: how to complain",
+    "public.complaint_begin": "starts a new complaint draft in the visitor's own session; "
+    "names a request only if the visitor has signed in to it on the tracking page",
+    "public.complaint_page": "the complainant's own draft only, found through their own session",
+    "public.complaint_confirm": "the complainant's own draft only, found through their own session",
+    "public.complaint_resend_code": "the complainant's own draft only, found through their own "
+    "session",
+    "public.complaint_check": "the complainant's own draft only, found through their own session",
+    "public.complaint_sent": "the complainant's own draft only, found through their own session",
     "public.track": "the tracking sign-in itself: reference and contact",
     "public.track_code": "the tracking sign-in itself: the code sent to that contact",
     "staff.sign_in": "the staff sign-in itself: password",
@@ -68,6 +77,7 @@ STAFF = {
     "staff.assign_request": ("dpo",),
     "staff.identity": ("dpo",),
     "staff.new_request": ("dpo",),
+    "staff.new_complaint": ("dpo",),
     "staff.messages": ("dpo",),
     "staff.resend": ("dpo",),
     "staff.services_page": ("dpo", "admin"),
