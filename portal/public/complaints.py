@@ -25,7 +25,7 @@ from portal.models import DataRequest
 from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.rights import COMPLAINT_ABOUT
-from portal.runtime import clock, definition, domain_context
+from portal.runtime import clock, definition, domain_context, scanner
 
 SESSION_KEY = "complaint_id"
 PAGE_FORMS = {
@@ -89,7 +89,7 @@ def complaint_page(page):
     form = form_class(data=answers.get(page)) if request.method == "GET" else form_class()
     if form.validate_on_submit():
         data = {n: f.data for n, f in form._fields.items() if n not in ("submit", "csrf_token")}
-        save_answers(db.session, draft, page, data, clock().now())
+        save_answers(db.session, draft, page, data, clock().now(), scanner=scanner())
         following = _first_unanswered(draft.answers) if not request.args.get("change") else None
         if page == PAGES[-1] or following is None:
             return redirect(url_for("public.complaint_check"))
