@@ -11,7 +11,7 @@ from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, read_where, requester_recipients
+from portal.domain.outbox import handling_staff, queue, read_where, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
 from portal.models import AuditActor, AuditEvent, DataRequest, ServiceTask
@@ -187,4 +187,16 @@ def _apply(session, definition, request, decision, actor, today, working, target
     }
     for key in decision.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)
+    if actor.role == "requester":
+        # Whoever handles the request hears at once that the requester acted (answered,
+        # withdrew...), rather than finding out at the next look at the queue.
+        what = definition.transitions[decision.action].label
+        queue(
+            session,
+            definition,
+            "staff_requester_update",
+            handling_staff(definition, request),
+            {"reference": request.reference, "what": what},
+            request,
+        )
     session.flush()

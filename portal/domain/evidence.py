@@ -17,7 +17,7 @@ from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, requester_recipients
+from portal.domain.outbox import handling_staff, queue, requester_recipients
 from portal.domain.uploads import (
     MAX_UPLOAD_BYTES,
     UPLOAD_CONTENT_TYPES,
@@ -200,20 +200,21 @@ def submit_evidence(
                 },
             )
         )
-        # Staff must know proof has arrived: until they accept it the clock does not run.
-        routing = definition.routing
-        queue(
-            session,
-            definition,
-            "staff_evidence_sent",
-            [("email", routing.team_emails[routing.triage_team])],
-            {
-                "reference": request.reference,
-                "what": KIND_LABELS[submission.kind],
-                "files": str(len(submission.files)),
-            },
-            request,
-        )
+        if waiting != QUESTION:
+            # Staff must know proof has arrived: until they accept it the clock does not run.
+            # (An answer is the requester's workflow step, which tells them itself.)
+            queue(
+                session,
+                definition,
+                "staff_evidence_sent",
+                handling_staff(definition, request),
+                {
+                    "reference": request.reference,
+                    "what": KIND_LABELS[submission.kind],
+                    "files": str(len(submission.files)),
+                },
+                request,
+            )
         session.commit()
     except IntegrityError:
         # The same form posted twice at once: the other copy was stored.

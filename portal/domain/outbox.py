@@ -28,6 +28,29 @@ def requester_recipients(request: DataRequest) -> list[tuple[str, str]]:
     return out
 
 
+def handling_staff(definition: WorkflowDefinition, request: DataRequest) -> list[tuple[str, str]]:
+    """Who to tell when the requester does something: the assignee; when nobody is assigned,
+    the mailboxes of the services still searching; when none is, the triage team's."""
+    assignee = request.assignee
+    if assignee is not None and assignee.active and assignee.email:
+        return [("email", assignee.email)]
+    routing = definition.routing
+    searching = [
+        routing.services[t.service].email
+        for t in request.tasks
+        if t.status == "open" and t.service in routing.services
+    ]
+    if searching:
+        return [("email", address) for address in dict.fromkeys(searching)]
+    return [("email", routing.team_emails[routing.triage_team])]
+
+
+def triage_team(definition: WorkflowDefinition) -> list[tuple[str, str]]:
+    """The DPO team's mailbox, told of every new request."""
+    routing = definition.routing
+    return [("email", routing.team_emails[routing.triage_team])]
+
+
 def read_where(request: DataRequest) -> str:
     """Where a text message tells the requester to read the details: never their email when
     we do not email them."""

@@ -10,11 +10,20 @@ from portal.domain import DomainError
 from portal.domain import answers as read
 from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, requester_recipients
+from portal.domain.outbox import queue, requester_recipients, triage_team
 from portal.domain.references import new_reference
 from portal.models import REQUESTER, AuditActor, AuditEvent, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHT_LABELS, RIGHTS
 from portal.workflow import RequestFacts, start_state
+
+# How a request arrived, as the staff message says it.
+RECEIVED_BY = {
+    "online": "online",
+    "post": "by post",
+    "phone": "by phone",
+    "email": "by email",
+    "in_person": "in person",
+}
 
 
 def facts_for(request: DataRequest, today: date, first_month_due=None) -> RequestFacts:
@@ -182,3 +191,17 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
     }
     for key in definition.start.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)
+    # The DPO team hears of every new request at once, however it arrived.
+    queue(
+        session,
+        definition,
+        "staff_new_request",
+        triage_team(definition),
+        {
+            "reference": request.reference,
+            "right": request.data_right.capitalize(),
+            "received_by": RECEIVED_BY.get(request.channel, request.channel),
+            "due_date": personalisation["due_date"] or "(not yet started)",
+        },
+        request,
+    )

@@ -40,7 +40,8 @@ def test_submit_writes_everything_in_one_go(session):
     assert request.state == state("triage")
     assert request.received_date == date(2026, 11, 25)
     assert request.due_date == date(2026, 12, 29)
-    assert counts(session) == (1, 1, 1, 0)
+    # The requester's acknowledgement and the DPO team's "new request" message.
+    assert counts(session) == (1, 1, 2, 0)
 
 
 def test_submit_requires_a_confirmed_contact(session):
@@ -207,7 +208,8 @@ def test_sweep_reminds_then_escalates_and_never_twice(session):
         return [
             m
             for m in session.scalars(select(OutboxMessage))
-            if m.message_key.startswith("staff_") and m.message_key != "staff_task_assigned"
+            if m.message_key.startswith("staff_")
+            and m.message_key not in ("staff_task_assigned", "staff_new_request")
         ]
 
     # Far from due: nothing.

@@ -18,7 +18,7 @@ from portal.notify.budget import Budget, database_now
 from portal.notify.configured import budget_gate, sender
 from portal.notify.dispatch import claim, dispatch, send_one
 from portal.runtime import definition
-from tests.factories import make_request
+from tests.factories import make_request, without_staff_messages
 from tests.notify_server import API_KEY, template_ids
 
 
@@ -84,6 +84,7 @@ def test_429_backs_off_before_trying_again(notify_app, fake_notify, now):
 def test_400_is_not_retried_and_staff_are_told(notify_app, fake_notify, now):
     session = db.session
     request = make_request(session)
+    without_staff_messages(session)
     fake_notify.behaviour.script.extend(["400"])
     dispatch(session, definition(), sender(), lambda: now)
     drain(session, fake_notify, now)
@@ -215,6 +216,7 @@ def test_the_worker_waits_on_the_budget_for_sends_and_look_ups(notify_app, fake_
 def test_every_unexpected_error_counts_as_a_try_and_ends_in_failed(notify_app, fake_notify, now):
     session = db.session
     request = make_request(session)
+    without_staff_messages(session)
     fake_notify.behaviour.broken = True  # every answer a 200 that is not JSON
     moment = now
     for _ in range(12):

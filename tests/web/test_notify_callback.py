@@ -9,7 +9,7 @@ from portal.models import Attention, OutboxMessage
 from portal.notify.configured import sender
 from portal.notify.dispatch import dispatch
 from portal.runtime import definition
-from tests.factories import make_request
+from tests.factories import make_request, without_staff_messages
 
 TOKEN = "a-long-random-callback-token-chosen-by-the-council"
 URL = "/notify/delivery-receipt"
@@ -20,6 +20,7 @@ def receipts(make_app):
     app = make_app(NOTIFY_CALLBACK_TOKEN=TOKEN)
     with app.app_context():
         request = make_request(db.session)
+        without_staff_messages(db.session)
         dispatch(db.session, definition(), sender(), lambda: request.received_at.replace(year=2100))
         row = db.session.scalars(select(OutboxMessage)).one()
         yield app.test_client(), row

@@ -17,7 +17,7 @@ from portal.models import Attention, AuditActor, AuditEvent, OutboxMessage
 from portal.notify.configured import sender
 from portal.notify.dispatch import dispatch
 from portal.runtime import definition
-from tests.factories import make_request
+from tests.factories import make_request, without_staff_messages
 from tests.helpers import ClientRequest, error_summary, normalise
 from tests.notify_server import API_KEY, template_ids
 from tests.staff_helpers import make_staff, sign_in
@@ -72,6 +72,7 @@ def worker_once(database_url, fake_notify):
 def failed_request_received(fake_notify):
     """A request whose acknowledgement Notify refused (400): failed, with an attention item."""
     request = make_request(db.session)
+    without_staff_messages(db.session)
     person = request.person("requester") or request.person("subject")
     person.phone = "07700900456"
     db.session.commit()
