@@ -17,10 +17,12 @@ def _posts_a_file() -> bool:
 
 
 def _sends_a_code() -> bool:
+    endpoint, args = request.endpoint or "", request.view_args or {}
+    if endpoint == "public.complaint_check":
+        return True  # sends a code whenever the contact is not confirmed yet, GET included
     if request.method != "POST":
         return False
-    endpoint, args = request.endpoint or "", request.view_args or {}
-    return endpoint in ("public.resend_code", "public.track") or (
+    return endpoint in ("public.resend_code", "public.complaint_resend_code", "public.track") or (
         endpoint == "public.question" and args.get("step_name") == "contact-details"
     )
 
