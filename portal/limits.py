@@ -35,5 +35,5 @@ uploads_limit = limiter.shared_limit(
 codes_limit = limiter.shared_limit(
     _setting("LIMIT_CODES_SENT"), scope="codes", exempt_when=lambda: not _sends_a_code()
 )
-# New requests (drafts) one client starts.
-start_limit = limiter.limit(_setting("LIMIT_START_REQUEST"))
+# New requests and complaints (drafts) one client starts.
+start_limit = limiter.shared_limit(_setting("LIMIT_START_REQUEST"), scope="start")

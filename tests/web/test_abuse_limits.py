@@ -125,6 +125,7 @@ def test_starting_requests_is_rate_limited_per_client(limited_app):
             client._cookies.pop(cookie)
         statuses.append(client.get("/request/start").status_code)
     assert statuses == [302, 302, 302, 429]
+    assert client.get("/complaint/begin").status_code == 429  # complaints count the same
     other = limited_app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.9"
     assert other.get("/request/start").status_code == 302  # another client is not affected
