@@ -105,6 +105,11 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         # Lets several portals (or test runs) share one Redis without sharing counts.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Per client (address): new requests started, files uploaded (journey and tracking
+        # pages together) and one-time codes sent (journey, resend and tracking together).
+        "LIMIT_START_REQUEST": env.get("LIMIT_START_REQUEST", "10 per minute; 30 per hour"),
+        "LIMIT_UPLOADS": env.get("LIMIT_UPLOADS", "10 per minute; 40 per hour"),
+        "LIMIT_CODES_SENT": env.get("LIMIT_CODES_SENT", "5 per minute; 20 per hour"),
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,  # a 10 MB upload plus the form around it
         # Disclosure pack files are streamed here; evidence and journey uploads stay in the row.
         "UPLOAD_STORAGE_DIR": env.get("UPLOAD_STORAGE_DIR") or str(instance / "uploads"),

@@ -594,3 +594,20 @@ class RoleGrant(Base):
     staff: Mapped[StaffUser] = relationship(foreign_keys=[staff_id])
     requested_by: Mapped[StaffUser | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[StaffUser | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class SignInFailure(Base):
+    """Wrong passwords and codes for one staff account from one client (its address, hashed).
+    Five lock that client out of that account for a while; the account's failures from every
+    client together only slow its sign-in down, so nobody can keep someone else locked out."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (UniqueConstraint("staff_id", "client", name="uq_sign_in_failure_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failed_at: Mapped[datetime] = _timestamp()
+    last_failed_at: Mapped[datetime] = _timestamp()
+    locked_until: Mapped[datetime | None] = _timestamp()

@@ -3,10 +3,10 @@
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from portal.domain import as_utc
+from portal.domain import FieldError, as_utc, uploads
 from portal.domain.scanning import Scanner
 from portal.domain.uploads import new_upload, safe_filename  # noqa: F401 (safe_filename: re-export)
 from portal.models import Draft, Upload, VerificationCode
@@ -46,6 +46,14 @@ def save_answers(
     answers = dict(draft.answers or {})
     if upload is not None:
         content, extension, filename, purpose = upload
+        kept = session.scalar(
+            select(func.coalesce(func.sum(Upload.size), 0)).where(
+                Upload.draft_id == draft.id, Upload.purpose != purpose
+            )
+        )
+        problem = uploads.storage_left_problem(kept, len(content), uploads.MAX_DRAFT_UPLOAD_BYTES)
+        if problem:
+            raise FieldError("upload", problem)
         row = new_upload(
             scanner,
             content=content,

@@ -7,7 +7,7 @@ date it arrived (R5) through the workflow's `restart` step, in the same transact
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
+from portal.domain import uploads as upload_rules
 from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
 from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, requester_recipients
@@ -153,6 +154,16 @@ def submit_evidence(
     )
     if already & set(hashes):
         raise FieldError("files", "You have already sent us one of these files")
+    stored = session.scalar(
+        select(func.coalesce(func.sum(Upload.size), 0)).where(
+            Upload.request_id == request.id, Upload.purpose == "evidence"
+        )
+    )
+    problem = upload_rules.storage_left_problem(
+        stored, sum(len(c) for c, _, _ in files), upload_rules.MAX_EVIDENCE_BYTES_PER_REQUEST
+    )
+    if problem:
+        raise FieldError("files", problem)
     # Scanned before anything is added: one infected file and nothing of this sending is kept.
     uploads = [
         new_upload(

@@ -1,22 +1,34 @@
 """Staff accounts: creation, passwords (argon2), TOTP two-factor, lock-out, and ending every
 session at once. No request context needed."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, object_session
 
 from portal.content import CONTENT
 from portal.domain import DomainError, FieldError, as_utc
 from portal.domain.passwords import HASHER
-from portal.models import STAFF_ROLES, AuditActor, AuditEvent, RoleGrant, StaffUser
+from portal.models import (
+    STAFF_ROLES,
+    AuditActor,
+    AuditEvent,
+    RoleGrant,
+    SignInFailure,
+    StaffUser,
+)
 
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = 5  # wrong passwords or codes from one client lock it out of the account...
+LOCKOUT = timedelta(minutes=15)  # ...for this long
+# All clients together only slow the account down (1, 2, 4 ... seconds between tries, at most
+# a minute), so a stranger cannot keep its owner out.
+SLOWDOWN_AFTER = 10
+MAX_SLOWDOWN = timedelta(seconds=60)
 # Roles that see request content. Only a DPO can approve giving one (separation of duties):
 # an administrator asks, and the person keeps the access they had until a DPO decides.
 CONTENT_ROLES = ("dpo", "caseworker")
@@ -273,22 +285,25 @@ class SignInResult:
     locked: bool = False
 
 
-def check_password(session: Session, email: str, password: str, now: datetime) -> SignInResult:
-    """First factor. Repeated failures lock the account for a while; the answer for a locked,
-    inactive or unknown account is the same as for a wrong password, except that a locked
-    account is told it is locked (only after a correct password, so this leaks nothing)."""
+def check_password(
+    session: Session, email: str, password: str, now: datetime, client: str = ""
+) -> SignInResult:
+    """First factor. Wrong passwords and codes lock this client out of this account for a
+    while, and slow the account's sign-in down for everyone (never a hard lock a stranger can
+    keep on). The answer for a locked, slowed, inactive or unknown account is the same as for a
+    wrong password, and the password is not checked then (no oracle)."""
     user = find_by_email(session, email)
     if user is None or not user.active or user.awaiting_approval:
         _burn(password)
         return SignInResult()
-    if is_locked(user, now):
+    if is_locked(user, now, client):
         _burn(password)
         return SignInResult(locked=True)
     try:
         HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        record_failure(session, user, now)
-        return SignInResult(locked=is_locked(user, now))
+        record_failure(session, user, now, client)
+        return SignInResult(locked=is_locked(user, now, client))
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
     session.commit()
@@ -301,17 +316,76 @@ def _burn(password: str) -> None:
     HASHER.burn(password)
 
 
-def is_locked(user: StaffUser, now: datetime) -> bool:
-    return user.locked_until is not None and as_utc(user.locked_until) > now
+def client_key(address: str | None) -> str:
+    """How a client is counted: its address, hashed (the table holds no addresses)."""
+    return hashlib.sha256(f"staff-sign-in:{address or ''}".encode()).hexdigest()
 
 
-def record_failure(session: Session, user: StaffUser, now: datetime) -> None:
-    user.failed_attempts += 1
-    if user.failed_attempts >= MAX_FAILURES:
-        user.locked_until = now + LOCKOUT
-        user.failed_attempts = 0
-        _audit(session, AuditActor.system("system"), "staff_locked", {"staff": user.email})
+def _failures(session: Session, user: StaffUser, now: datetime) -> list[SignInFailure]:
+    """This account's failures in the last LOCKOUT, from every client."""
+    return list(
+        session.scalars(
+            select(SignInFailure).where(
+                SignInFailure.staff_id == user.id, SignInFailure.last_failed_at > now - LOCKOUT
+            )
+        )
+    )
+
+
+def slowed_for(user: StaffUser, now: datetime) -> timedelta:
+    """How long before the account may try again: after SLOWDOWN_AFTER failures from all
+    clients together, 1, 2, 4... seconds after the last one, never more than MAX_SLOWDOWN."""
+    rows = _failures(object_session(user), user, now)
+    total = sum(r.failures for r in rows)
+    if total < SLOWDOWN_AFTER:
+        return timedelta(0)
+    delay = min(timedelta(seconds=2 ** (total - SLOWDOWN_AFTER)), MAX_SLOWDOWN)
+    last = max(as_utc(r.last_failed_at) for r in rows)
+    return max(last + delay - now, timedelta(0))
+
+
+def is_locked(user: StaffUser, now: datetime, client: str = "") -> bool:
+    """This client may not try this account now: locked out itself, or the account slowed."""
+    row = object_session(user).scalar(
+        select(SignInFailure).where(
+            SignInFailure.staff_id == user.id, SignInFailure.client == client_key(client)
+        )
+    )
+    if row is not None and row.locked_until is not None and as_utc(row.locked_until) > now:
+        return True
+    return slowed_for(user, now) > timedelta(0)
+
+
+def record_failure(session: Session, user: StaffUser, now: datetime, client: str = "") -> None:
+    key = client_key(client)
+    row = session.scalar(
+        select(SignInFailure).where(SignInFailure.staff_id == user.id, SignInFailure.client == key)
+    )
+    if row is None:
+        row = SignInFailure(staff_id=user.id, client=key, failures=0, first_failed_at=now)
+        session.add(row)
+    elif as_utc(row.last_failed_at) <= now - LOCKOUT:
+        row.failures, row.first_failed_at = 0, now  # an old run of failures is forgotten
+    row.failures += 1
+    row.last_failed_at = now
+    if row.failures >= MAX_FAILURES:
+        row.locked_until, row.failures = now + LOCKOUT, 0
+        _audit(
+            session,
+            AuditActor.system("system"),
+            "staff_locked",
+            {"staff": user.email, "scope": "one client", "minutes": LOCKOUT.seconds // 60},
+        )
     session.commit()
+
+
+def _forget_failures(session: Session, user: StaffUser, client: str) -> None:
+    """Signed in: this client's failures are forgotten (other clients' still count)."""
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.staff_id == user.id, SignInFailure.client == client_key(client)
+        )
+    )
 
 
 def new_totp_secret(session: Session, user: StaffUser) -> str:
@@ -327,12 +401,14 @@ def totp_uri(user: StaffUser, issuer: str) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=issuer)
 
 
-def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> bool:
+def check_totp(
+    session: Session, user: StaffUser, code: str, now: datetime, client: str = ""
+) -> bool:
     """Second factor: a 6-digit code, one step either side allowed for clock drift, and each
-    code usable once."""
+    code usable once. Wrong codes count like wrong passwords."""
     code = "".join(code.split())
     totp = pyotp.TOTP(user.totp_secret or "")
-    if is_locked(user, now):
+    if is_locked(user, now, client):
         return False
     for drift in (0, -1, 1):
         moment = now + timedelta(seconds=30 * drift)
@@ -342,11 +418,11 @@ def check_totp(session: Session, user: StaffUser, code: str, now: datetime) -> b
                 break  # replayed
             user.last_totp_step = step
             user.totp_confirmed = True
-            user.failed_attempts = 0
             user.last_sign_in_at = now
+            _forget_failures(session, user, client)
             session.commit()
             return True
-    record_failure(session, user, now)
+    record_failure(session, user, now, client)
     return False
 
 
@@ -357,14 +433,20 @@ def record_sign_in(session: Session, user: StaffUser) -> None:
 
 
 def change_password(
-    session: Session, user: StaffUser, current: str, new: str, now: datetime, actor: AuditActor
+    session: Session,
+    user: StaffUser,
+    current: str,
+    new: str,
+    now: datetime,
+    actor: AuditActor,
+    client: str = "",
 ) -> None:
     """Their own new password. A wrong current password counts towards the lock-out; every
     other session of theirs ends."""
     try:
         HASHER.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
-        record_failure(session, user, now)
+        record_failure(session, user, now, client)
         raise FieldError("current_password", "Your current password is not correct") from None
     problem = password_problem(new, user.email)
     if problem:

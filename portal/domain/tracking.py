@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.domain.verification import CodeResult, check_code, send_code
+from portal.domain.verification import (
+    CodeResult,
+    TooManyCodes,
+    check_code,
+    make_decoy,
+    send_code,
+)
 from portal.models import (
     REQUESTER,
     AuditEvent,
@@ -41,7 +47,8 @@ def start_tracking(
     secret: str,
 ) -> Draft:
     """A tracking session (a draft bound to the request). A code is sent only when the
-    reference and contact match; otherwise the session exists but no code will ever work."""
+    reference and contact match (and the hourly caps allow); otherwise the session gets a code
+    that is never sent, checked exactly like a real one, so the code page answers the same."""
     draft = Draft(
         id=secrets.token_urlsafe(32), answers={"tracking": True}, created_at=now, updated_at=now
     )
@@ -51,18 +58,28 @@ def start_tracking(
     )
     channel, value = contact
     value = value.lower() if channel == "email" else value
+    sent = False
     if request is not None and (channel, value) in _contacts(request):
         draft.request_id = request.id
         session.flush()
-        send_code(session, definition, draft, channel, value, now, secret)
+        try:
+            send_code(session, definition, draft, channel, value, now, secret)
+            sent = True
+        except TooManyCodes:
+            pass  # said nowhere: a made-up reference would get no such answer
+    if not sent:
+        make_decoy(session, draft, channel, now, secret)
     session.commit()
     return draft
 
 
 def confirm_tracking(session: Session, draft: Draft, code: str, now: datetime, secret: str):
-    if draft.request_id is None:
-        return CodeResult.WRONG  # the same answer as a wrong code: nothing is revealed
+    """The same checks, counters and answers whether the reference was real or not."""
     result = check_code(session, draft, code, now, secret)
+    if result is CodeResult.OK and (draft.request_id is None or not draft.verified_contact):
+        draft.verified_contact = None
+        session.commit()
+        return CodeResult.WRONG  # a decoy code guessed: still nothing to see
     if result is CodeResult.OK:
         session.add(
             AuditEvent(

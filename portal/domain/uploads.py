@@ -19,6 +19,21 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 _NAMES = [extension.upper() for extension in UPLOAD_CONTENT_TYPES]
 UPLOAD_TYPES_TEXT = f"{', '.join(_NAMES[:-1])} or {_NAMES[-1]}"  # "PDF, JPG or PNG"
 UPLOAD_SIZE_TEXT = f"{MAX_UPLOAD_BYTES // (1024 * 1024)}MB"
+# What one unsent request (a draft) may hold in files, all together: three 10MB files fit
+# (authority, proof of parental responsibility, supporting document) with room to spare.
+MAX_DRAFT_UPLOAD_BYTES = 35 * 1024 * 1024
+# Evidence sent from the tracking page, all submissions of one request together.
+MAX_EVIDENCE_BYTES_PER_REQUEST = 100 * 1024 * 1024
+
+
+def storage_left_problem(used: int, adding: int, limit: int) -> str | None:
+    if used + adding > limit:
+        return (
+            f"Your files together must be {limit // (1024 * 1024)}MB or smaller: "
+            "this file would take them over"
+        )
+    return None
+
 
 VIRUS_FOUND = "The selected file contains a virus"
 SCAN_UNAVAILABLE = "The selected file cannot be checked for viruses at the moment. Try again later"

@@ -21,6 +21,7 @@ from portal.domain.tracking import tracked_request
 from portal.domain.verification import CodeResult, check_code, latest_code, send_code
 from portal.extensions import db, limiter
 from portal.forms.errors import error_text
+from portal.limits import codes_limit, start_limit
 from portal.models import DataRequest
 from portal.public import forms
 from portal.public.public_blueprint import public
@@ -60,6 +61,7 @@ def complaint_start():
 
 
 @public.route("/complaint/begin")
+@start_limit
 def complaint_begin():
     """A new complaint. From the tracking page (`about=tracked`), the request the resident has
     signed in to is named on the form for them; nothing about it goes in the URL."""
@@ -156,6 +158,7 @@ def complaint_confirm():
 
 @public.route("/complaint/confirm/resend", methods=["POST"])
 @limiter.limit("3 per minute; 10 per hour")
+@codes_limit
 def complaint_resend_code():
     draft = _draft()
     if draft is None:
@@ -167,6 +170,7 @@ def complaint_resend_code():
 
 
 @public.route("/complaint/check", methods=["GET", "POST"])
+@codes_limit
 def complaint_check():
     draft = _draft()
     if draft is None:

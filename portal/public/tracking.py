@@ -33,6 +33,7 @@ from portal.domain.tracking import (
 from portal.domain.verification import CodeResult
 from portal.extensions import db, limiter
 from portal.forms.errors import show_error
+from portal.limits import codes_limit, uploads_limit
 from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.rights import CASE_LABELS, COMPLAINT
@@ -58,6 +59,7 @@ def _tracked():
 
 @public.route("/track", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+@codes_limit
 def track():
     form = forms.TrackForm()
     if form.validate_on_submit():
@@ -171,6 +173,7 @@ def _told(found) -> dict:
 
 @public.route("/track/request/answer", methods=["POST"])
 @limiter.limit("10 per minute; 60 per hour")
+@uploads_limit
 def track_answer():
     """Proof or an answer, with up to 10 files, from the tracking page."""
     found = _tracked()

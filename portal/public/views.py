@@ -12,6 +12,7 @@ from portal.domain.requests import submit_request
 from portal.domain.verification import CodeResult, check_code, latest_code, send_code
 from portal.extensions import db, limiter
 from portal.forms.errors import error_text, show_error
+from portal.limits import codes_limit, start_limit, uploads_limit
 from portal.models import CapturedMessage, DataRequest
 from portal.notify.configured import capturing
 from portal.public import forms
@@ -37,6 +38,7 @@ def start():
 
 
 @public.route("/request/start")
+@start_limit
 def begin():
     draft = _draft()
     if draft is None or draft.request_id:
@@ -64,6 +66,8 @@ def _form_data(form) -> dict:
 
 
 @public.route("/request/<step_name>", methods=["GET", "POST"])
+@uploads_limit
+@codes_limit
 def question(step_name):
     step = journey.BY_NAME.get(step_name) or abort(404)
     draft = _draft()
@@ -190,6 +194,7 @@ def confirm_contact():
 
 @public.route("/request/confirm-contact/resend", methods=["POST"])
 @limiter.limit("3 per minute; 10 per hour")
+@codes_limit
 def resend_code():
     draft = _draft()
     if draft is None:

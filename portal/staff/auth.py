@@ -4,6 +4,7 @@ import time
 
 import segno
 from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from portal.domain import DomainError
@@ -49,7 +50,9 @@ def sign_in():
         "Try again in 15 minutes.",
     }.get(session.pop("signed_out", None))
     if form.validate_on_submit():
-        result = check_password(db.session, form.email.data, form.password.data, clock().now())
+        result = check_password(
+            db.session, form.email.data, form.password.data, clock().now(), get_remote_address()
+        )
         if result.user is not None:
             next_page = session.get("next")
             session.clear()  # a fresh session for the signed-in user
@@ -97,7 +100,7 @@ def two_factor():
         return redirect(url_for("staff.set_up_two_factor"))
     form = CodeForm()
     if form.validate_on_submit():
-        if check_totp(db.session, user, form.code.data, clock().now()):
+        if check_totp(db.session, user, form.code.data, clock().now(), get_remote_address()):
             return _complete_sign_in(user)
         form.code.errors.append(WRONG_CODE)
     return render_template(
@@ -116,7 +119,7 @@ def set_up_two_factor():
     secret = new_totp_secret(db.session, user)
     form = CodeForm()
     if form.validate_on_submit():
-        if check_totp(db.session, user, form.code.data, clock().now()):
+        if check_totp(db.session, user, form.code.data, clock().now(), get_remote_address()):
             return _complete_sign_in(user)
         form.code.errors.append(WRONG_CODE)
     uri = totp_uri(user, current_app.config["COUNCIL_NAME"])
@@ -145,9 +148,10 @@ def change_password_page():
                 form.new_password.data,
                 clock().now(),
                 AuditActor.acting(actor()),
+                get_remote_address(),
             )
         except DomainError as error:
-            if is_locked(current_user, clock().now()):
+            if is_locked(current_user, clock().now(), get_remote_address()):
                 # Someone at an unattended session guessing the password: end it.
                 logout_user()
                 session.clear()

@@ -151,7 +151,7 @@ def test_admin_pages(page, live_server, javascript):
     fill(
         page,
         {
-            "full_name": "Casey Worker",
+            "full_name": f"Casey Worker {mode}",
             "email": casey,
             "role": "caseworker",
             "services": ["housing"],
@@ -169,7 +169,7 @@ def test_admin_pages(page, live_server, javascript):
     page.get_by_role("link", name="Services").first.click()
     page.wait_for_load_state("load")
     check(page, "staff-services")
-    assert "Casey Worker" not in page.inner_text("main")  # not until a DPO approves
+    assert f"Casey Worker {mode}" not in page.inner_text("main")  # not until a DPO approves
     page.goto("/staff/requests")
     check(page, "staff-forbidden")
 
@@ -188,7 +188,7 @@ def test_admin_pages(page, live_server, javascript):
     check(page, "staff-access-approval-error")
     fill(page, {"decision": "approve"})
     submit(page)
-    assert "Casey Worker now has the access you approved" in page.inner_text("main")
+    assert f"Casey Worker {mode} now has the access you approved" in page.inner_text("main")
 
 
 def _request_in(live_server, key: str, *steps: str):

@@ -2,6 +2,7 @@
 straight from the table), opened only by the sender, and removed once the message is sent or
 has failed for good."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -31,7 +32,8 @@ def raw_outbox() -> list[tuple[str, str]]:
         rows = conn.execute(
             text("SELECT status, personalisation FROM outbox_message ORDER BY id")
         ).all()
-    return [(status, str(value)) for status, value in rows]
+    # SQLite hands back the JSON text, psycopg the decoded value: compare as JSON text.
+    return [(s, v if isinstance(v, str) else json.dumps(v)) for s, v in rows]
 
 
 def code_for(email: str, now) -> Draft:

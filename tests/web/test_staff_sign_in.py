@@ -12,6 +12,7 @@ from portal.domain import DomainError
 from portal.domain.staff_accounts import (
     check_password,
     decide_grant,
+    is_locked,
     password_problem,
     pending_grant,
 )
@@ -167,15 +168,19 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client_request, ap
     assert client_request.client.get("/staff/requests").status_code == 302
 
 
-def test_five_wrong_passwords_lock_the_account(client_request, session):
+def test_five_wrong_passwords_lock_this_client_out_of_the_account(client_request, session, app):
     user = make_staff()
     for _ in range(5):
         client_request.post("/staff/sign-in", {"email": user.email, "password": "x" * 12}, 200)
-    session.refresh(user)
-    assert user.locked_until is not None
-    # Even the right password is refused while locked.
+    assert is_locked(user, now_utc(), "127.0.0.1")
+    # Even the right password is refused to this client while locked...
     client_request.post("/staff/sign-in", {"email": user.email, "password": PASSWORD}, 200)
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_locked"))
+    # ...but not to the account's owner, somewhere else.
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    response = elsewhere.post("/staff/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.location.endswith("/staff/two-factor")
 
 
 def test_a_password_alone_does_not_sign_in(client_request, session):
@@ -202,8 +207,7 @@ def test_wrong_codes_count_towards_the_lock_out(client, session):
     wrong = f"{(int(current_code(user)) + 1) % 1000000:06d}"
     for _ in range(5):
         client.post("/staff/two-factor", data={"code": wrong})
-    session.refresh(user)
-    assert user.locked_until is not None
+    assert is_locked(user, now_utc(), "127.0.0.1")
     response = client.post("/staff/two-factor", data={"code": current_code(user)})
     assert response.status_code == 200  # refused while locked
 
@@ -526,5 +530,4 @@ def test_guessing_the_current_password_locks_the_account_and_ends_the_session(cl
     page = client_request.get("/staff/sign-in")
     assert "wrong too many times" in page.get_text()
     assert client_request.client.get("/staff/requests").status_code == 302
-    db.session.refresh(user)
-    assert user.locked_until is not None
+    assert is_locked(user, now_utc(), "127.0.0.1")
