@@ -157,6 +157,7 @@ def create_complaint(
 
 # The online journey's pages, in order; each keeps its answers under its own name in the draft.
 PAGES = ("complaint-about", "complaint-details", "complaint-contact")
+TRACKED = "tracked-request"  # the request whose tracking page the complaint was started from
 
 
 def online_details(answers: dict) -> dict:
@@ -184,6 +185,9 @@ def new_complaint_draft(session, now: datetime, about: DataRequest | None = None
     answers = {}
     if about is not None and about.data_right != COMPLAINT:
         answers["complaint-about"] = {"about": "request", "request_reference": about.reference}
+        # Signing in to its tracking page proved the resident may name it, whichever contact
+        # they give for the complaint. Kept server-side, never from the form.
+        answers[TRACKED] = about.id
     draft = Draft(id=secrets.token_urlsafe(32), answers=answers, created_at=now, updated_at=now)
     session.add(draft)
     session.commit()
@@ -204,7 +208,12 @@ def submit_complaint(ctx: DomainContext, draft: Draft) -> DataRequest:
     if destination is None or draft.verified_contact != destination[1]:
         raise DomainError("Confirm your email address or mobile number first.")
     about = _find_request(session, details.get("request_reference"))
-    if about is not None and draft.verified_contact.lower() not in _contacts_of(about):
+    proved = about is not None and (draft.answers or {}).get(TRACKED) == about.id
+    if (
+        about is not None
+        and not proved
+        and draft.verified_contact.lower() not in _contacts_of(about)
+    ):
         about = None
     try:
         with one_transaction(session):

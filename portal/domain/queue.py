@@ -108,7 +108,11 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
         .order_by(*order)
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
-        .options(selectinload(DataRequest.people), selectinload(DataRequest.assignee))
+        .options(
+            selectinload(DataRequest.people),
+            selectinload(DataRequest.assignee),
+            selectinload(DataRequest.complaint_about),
+        )
     ).all()
     rows = [_row(definition, r, today, soon) for r in requests]
     return QueuePage(rows=rows, total=total, page=page, pages=pages)

@@ -150,7 +150,7 @@ def request_page(reference):
     ).all()
     return render_template(
         "staff/request.html",
-        title=f"Request {found.reference}",
+        title=f"{'Complaint' if found.data_right == COMPLAINT else 'Request'} {found.reference}",
         req=found,
         deadline=deadline,
         state=wf.states[found.state],

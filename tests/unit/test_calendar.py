@@ -8,6 +8,7 @@ from portal.deadlines import (
     add_months,
     clock_start,
     complaint_acknowledgement_due,
+    complaint_deadline,
     compute_deadline,
     is_legacy_regime,
     paused_days,
@@ -90,3 +91,38 @@ def test_explanation_names_the_holiday_it_rolls_over():
 def test_unknown_right_refused():
     with pytest.raises(ValueError):
         compute_deadline(date(2026, 11, 25), right="erasure", working=W)
+
+
+@pytest.mark.parametrize(
+    ("received", "acknowledge_by", "target"),
+    [
+        # Fri 19 Jun 2026 (the day s.164A applies from): 30 days is Sun 19 Jul, rolled to Mon;
+        # 20 working days is Fri 17 Jul.
+        (date(2026, 6, 19), date(2026, 7, 20), date(2026, 7, 17)),
+        # Received on a Saturday: counted from that day all the same (R1).
+        (date(2026, 6, 20), date(2026, 7, 20), date(2026, 7, 17)),
+        # Christmas: Sat 26 Dec and the Boxing Day substitute Mon 28 Dec roll the
+        # acknowledgement; the target skips 25 and 28 Dec (24 and 31 Dec are working days).
+        (date(2026, 11, 26), date(2026, 12, 29), date(2026, 12, 24)),
+        (date(2026, 12, 24), date(2027, 1, 25), date(2027, 1, 26)),
+        # Good Friday and Easter Monday 2027 push the target past the acknowledgement.
+        (date(2027, 3, 19), date(2027, 4, 19), date(2027, 4, 20)),
+    ],
+)
+def test_a_complaints_acknowledgement_and_internal_target(received, acknowledge_by, target):
+    dates = complaint_deadline(received, working=W, acknowledged=False)
+    assert (dates.acknowledge_by, dates.target) == (acknowledge_by, target)
+    # Until acknowledged, the earlier of the two is due; then the target.
+    assert dates.due == min(acknowledge_by, target)
+    assert complaint_deadline(received, working=W, acknowledged=True).due == target
+
+
+def test_a_complaints_periods_are_settings_and_proclaimed_holidays_count():
+    dates = complaint_deadline(
+        date(2026, 6, 19), working=W, acknowledged=True, target_working_days=10
+    )
+    assert dates.target == date(2026, 7, 3)
+    extra = WorkingCalendar.with_extra_days([date(2026, 7, 20)])
+    dates = complaint_deadline(date(2026, 6, 19), working=extra, acknowledged=False)
+    assert dates.acknowledge_by == date(2026, 7, 21)
+    assert "Internal target for the outcome, 20 working days: Friday 17 July 2026." in dates.steps

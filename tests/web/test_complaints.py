@@ -388,3 +388,50 @@ def test_caseworkers_do_not_see_complaints(client, session):
     page = staff.get(f"/staff/requests/{request.reference}")
     assert complaint.reference not in normalise(page.get_text(" "))
     assert client.get("/staff/complaints/new").status_code == 403
+
+
+def test_signing_in_to_the_request_proves_it_whatever_contact_the_complaint_gives(
+    client_request, session
+):
+    request = make_request(session)  # sam@example.com
+    other = make_request(session, key="d2", name="Someone Else", contact={"email": "x@example.com"})
+    client_request.post("/track", {"reference": request.reference, "contact": "sam@example.com"})
+    client_request.post("/track/code", {"code": latest_code()})
+    make_online_complaint(
+        client_request,
+        about={"about": "request", "request_reference": request.reference},
+        start="/complaint/begin?about=tracked",
+    )
+    # Started from the same tracking page but naming another request: not proved.
+    make_online_complaint(
+        client_request,
+        about={"about": "request", "request_reference": other.reference},
+        contact={**CONTACT, "email": "cara.second@example.com"},
+        start="/complaint/begin?about=tracked",
+    )
+    first, second = complaints()
+    assert first.complaint_about_id == request.id
+    assert second.complaint_about_id is None
+
+
+def test_the_queue_tags_a_late_complaint_and_names_its_request(client, session):
+    from datetime import UTC, datetime, time
+
+    from tests.factories import make_complaint
+
+    request = make_request(session)
+    today = received_date(now_utc())
+    long_ago = datetime.combine(today - timedelta(days=45), time(10), UTC)
+    late = make_complaint(
+        session, now=long_ago, reference=request.reference, email="sam@example.com"
+    )
+    assert late.due_date < today
+    sign_in(client, make_staff("dpo", name="Dana Price"))
+    queue = ClientRequest(client).get("/staff/requests?right=complaint")
+    rows = queue.select("tbody tr")
+    assert len(rows) == 1
+    text = normalise(rows[0].get_text(" "))
+    assert late.reference in text and "Overdue" in text
+    assert f"about {request.reference}" in text
+    links = [a["href"] for a in rows[0].select("a")]
+    assert f"/staff/requests/{request.reference}" in links
