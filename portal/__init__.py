@@ -11,6 +11,7 @@ from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_p
 from portal.domain.scanning import scanner_from_config
 from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.numbers import SafeIntConverter
 from portal.security import init_security, init_upload_limits
 from portal.workflow import load_workflow
 
@@ -24,6 +25,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(load_config(instance=ROOT / "instance"))
     app.config.update(overrides or {})
+    # Before any route is added: `<int:...>` takes ASCII digits within 64 bits, else 404.
+    app.url_map.converters["int"] = SafeIntConverter
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
