@@ -13,6 +13,7 @@ from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.numbers import SafeIntConverter
 from portal.security import init_security, init_upload_limits
+from portal.sessions import init_sessions
 from portal.workflow import load_workflow
 
 
@@ -60,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     init_upload_limits(app)
+    init_sessions(app, db)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
