@@ -27,7 +27,7 @@ from tests.staff_helpers import PASSWORD, current_code, make_staff
 
 settings.register_profile(
     "ci",
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")),
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
