@@ -11,6 +11,7 @@ from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_p
 from portal.domain.scanning import scanner_from_config
 from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.logging_setup import init_request_logging
 from portal.numbers import SafeIntConverter
 from portal.security import init_security, init_upload_limits
 from portal.sessions import init_sessions
@@ -81,5 +82,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(callbacks)
     app.register_blueprint(staff)
     register_errors(app)
+    init_request_logging(app)
     register_cli(app)
     return app

@@ -133,6 +133,7 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "STAFF_SESSION_HOURS": _positive(
             "STAFF_SESSION_HOURS", env.get("STAFF_SESSION_HOURS", "12")
         ),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
