@@ -3,6 +3,7 @@
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.clock import SYSTEM_CLOCK
 from portal.config import ROOT, ConfigError, check_notify_config, load_config
@@ -83,5 +84,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(staff)
     register_errors(app)
     init_request_logging(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     register_cli(app)
     return app

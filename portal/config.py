@@ -52,6 +52,12 @@ def _positive(name: str, value: str) -> int:
     return int(value)
 
 
+def _count(name: str, value: str) -> int:
+    if not value.strip().isascii() or not value.strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
+
+
 def load_config(env=None, instance: Path | None = None) -> dict:
     env = os.environ if env is None else env
     instance = instance or ROOT / "instance"
@@ -134,6 +140,9 @@ def load_config(env=None, instance: Path | None = None) -> dict:
             "STAFF_SESSION_HOURS", env.get("STAFF_SESSION_HOURS", "12")
         ),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # Proxies in front that set X-Forwarded-For/-Proto/-Host (0: none, the client connects
+        # straight to us). Rate limits key on the address the nearest untrusted hop gave.
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
