@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # database beside PG_TEST_URL's (test_gw0, test_gw1...), created and dropped by the suite.
 TEST_WORKERS ?= auto
 
-.PHONY: run install install-test test test-renamed-workflow test-postgres test-browser bench lint format assets clean
+.PHONY: run install install-test test test-renamed-workflow test-postgres test-browser fuzz audit bench lint format assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,16 @@ test-postgres: install-test
 # phone and desktop widths land in tests/browser/screenshots/.
 test-browser: install-test
 	REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(TEST_WORKERS) tests/browser
+
+# Generated requests for every route as every kind of visitor, long profile (`make test` runs a
+# bounded one): FUZZ_EXAMPLES per visitor, 3000 by default. No input may give a server error.
+fuzz: install-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -n $(TEST_WORKERS) -p no:randomly tests/web/test_fuzz_routes.py
+
+# Known vulnerabilities in the installed dependencies (pip-audit); fails on any. REQUIRE_AUDIT=1
+# also fails when no vulnerability service could be reached.
+audit: install-test
+	$(BIN)/python .ci/audit.py
 
 # Throughput of the Notify outbox worker against a local Notify server, as ratios to a
 # baseline measured in the same run. PostgreSQL by default (its schema is replaced).

@@ -3,6 +3,7 @@
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.clock import SYSTEM_CLOCK
 from portal.config import ROOT, ConfigError, check_notify_config, load_config
@@ -11,7 +12,10 @@ from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_p
 from portal.domain.scanning import scanner_from_config
 from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.logging_setup import init_request_logging
+from portal.numbers import SafeIntConverter
 from portal.security import init_security, init_upload_limits
+from portal.sessions import init_sessions
 from portal.workflow import load_workflow
 
 
@@ -24,6 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(load_config(instance=ROOT / "instance"))
     app.config.update(overrides or {})
+    # Before any route is added: `<int:...>` takes ASCII digits within 64 bits, else 404.
+    app.url_map.converters["int"] = SafeIntConverter
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
@@ -57,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     init_upload_limits(app)
+    init_sessions(app, db)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -76,5 +83,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(callbacks)
     app.register_blueprint(staff)
     register_errors(app)
+    init_request_logging(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     register_cli(app)
     return app

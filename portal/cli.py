@@ -10,6 +10,7 @@ from flask import Flask
 from portal.deadlines import Pause, compute_deadline
 from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
+from portal.domain.web_sessions import purge_expired_sessions
 from portal.notify.cli import register_notify_cli
 from portal.notify.worker import run_worker
 from portal.rights import RIGHTS
@@ -103,4 +104,5 @@ def register_cli(app: Flask) -> None:
 def _sweep_once(app):
     ctx = domain_context()
     purge_stale_drafts(ctx.session, ctx.now())
+    purge_expired_sessions(ctx.session, ctx.now())
     return sweep(ctx)

@@ -52,6 +52,12 @@ def _positive(name: str, value: str) -> int:
     return int(value)
 
 
+def _count(name: str, value: str) -> int:
+    if not value.strip().isascii() or not value.strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
+
+
 def load_config(env=None, instance: Path | None = None) -> dict:
     env = os.environ if env is None else env
     instance = instance or ROOT / "instance"
@@ -62,6 +68,7 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         raise ConfigError(
             "SECRET_KEY must be set (32 characters or more) when PORTAL_ENV=production"
         )
+    cookie_prefix = "__Host-" if production else ""
     return {
         "PORTAL_ENV": env.get("PORTAL_ENV", "development"),
         "PRODUCTION": production,
@@ -124,9 +131,23 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
-        "SESSION_COOKIE_NAME": "portal_session",
+        # Separate cookies for the resident's and the staff session (portal/sessions.py). The
+        # __Host- prefix makes the browser accept them only Secure, for this host, for path /.
+        "SESSION_COOKIE_NAME": f"{cookie_prefix}portal_session",
+        "STAFF_SESSION_COOKIE_NAME": f"{cookie_prefix}portal_staff_session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        # Sessions live server-side: in the database, or in Redis when this is set.
+        "SESSION_REDIS_URL": env.get("SESSION_REDIS_URL") or None,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
-        "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES", "30")),
+        "STAFF_IDLE_MINUTES": _positive("STAFF_IDLE_MINUTES", env.get("STAFF_IDLE_MINUTES", "30")),
+        "STAFF_SESSION_HOURS": _positive(
+            "STAFF_SESSION_HOURS", env.get("STAFF_SESSION_HOURS", "12")
+        ),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # Proxies in front that set X-Forwarded-For/-Proto/-Host (0: none, the client connects
+        # straight to us). Rate limits key on the address the nearest untrusted hop gave.
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }

@@ -611,3 +611,22 @@ class SignInFailure(Base):
     first_failed_at: Mapped[datetime] = _timestamp()
     last_failed_at: Mapped[datetime] = _timestamp()
     locked_until: Mapped[datetime | None] = _timestamp()
+
+
+class WebSession(Base):
+    """A signed-in or in-progress browser session, kept server-side (portal/sessions.py). The
+    cookie holds only a random token; this row is keyed by the token's SHA-256, so a copy of the
+    table gives nobody a session. Deleting the row ends the session, whatever copies of the
+    cookie exist."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (
+        CheckConstraint(_in("area", ("resident", "staff")), name="ck_web_session_area"),
+        Index("ix_web_session_expires_at", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    area: Mapped[str] = mapped_column(String(10))
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _timestamp()
+    expires_at: Mapped[datetime] = _timestamp()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.domain.casework import visible_requests
 from portal.domain.context import DomainContext
 from portal.models import DataRequest, Person, ServiceTask
+from portal.numbers import whole_number
 from portal.workflow import Actor, WorkflowDefinition
 
 PER_PAGE = 25
@@ -70,8 +71,8 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
         )
     if filters.assignee == "none":
         where.append(DataRequest.assignee_id.is_(None))
-    elif filters.assignee.isdigit():
-        where.append(DataRequest.assignee_id == int(filters.assignee))
+    elif whole_number(filters.assignee) is not None:
+        where.append(DataRequest.assignee_id == whole_number(filters.assignee))
     if filters.flag == "overdue":
         where += [DataRequest.state.in_(running), DataRequest.due_date < today]
     elif filters.flag == "due_soon":

@@ -10,6 +10,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.extensions import workflow_definition as definition
+from portal.logging_setup import bind_request_id, new_request_id
 from portal.notify.budget import DatabaseClock
 from portal.notify.configured import budget_gate, sender, sender_pool
 from portal.notify.dispatch import Heartbeat, WorkerState, dispatch, release
@@ -46,6 +47,7 @@ def run_worker(sweep_once, once: bool = False, interval: float = 2.0) -> int:
     last_sweep = 0.0
     try:
         while not state.stopping.is_set():
+            bind_request_id(f"worker-{new_request_id()}")  # one id per pass for its log lines
             sent = dispatch(
                 db.session,
                 definition(),

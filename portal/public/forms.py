@@ -3,7 +3,6 @@ tracking pages (find a request, answer a question, send evidence, withdraw)."""
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovFileInput,
@@ -14,6 +13,7 @@ from wtforms import BooleanField, HiddenField, MultipleFileField, SubmitField
 from wtforms.validators import StopValidation, ValidationError
 
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
+from portal.forms.base import GovForm
 from portal.forms.choices import COMPLAINT_ABOUT
 from portal.forms.fields import (
     GovRadioField,
@@ -47,11 +47,11 @@ class ConfirmCodeForm(QuestionForm):
             raise ValidationError("The confirmation code must be 6 numbers")
 
 
-class ResendCodeForm(FlaskForm):
+class ResendCodeForm(GovForm):
     submit = SubmitField("Send a new code", widget=GovSubmitInput())
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(GovForm):
     declaration = BooleanField(
         "I confirm that the information I have given is true, and that I am entitled to make "
         "this request",
@@ -178,7 +178,7 @@ class ComplaintContactForm(QuestionForm):
         return ok
 
 
-class SendComplaintForm(FlaskForm):
+class SendComplaintForm(GovForm):
     submit = SubmitField("Send complaint", widget=GovSubmitInput())
 
 

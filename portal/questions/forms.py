@@ -1,7 +1,6 @@
 """The request's question pages, one form each: asked of residents online and read back on the
 staff request page."""
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovFileInput,
@@ -12,6 +11,7 @@ from wtforms import FileField, SubmitField
 
 from portal.content import choices
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
+from portal.forms.base import GovForm
 from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES, RIGHT_HINTS
 from portal.forms.fields import (
     GovCheckboxesField,
@@ -53,7 +53,7 @@ RESTRICTION_GROUNDS = [
 NOT_SURE = ("not_sure", "I'm not sure, search everything")
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(GovForm):
     hints: dict[str, dict[str, str]] = {}  # hints under particular radio or checkbox options
     submit = SubmitField("Continue", widget=GovSubmitInput())
 

@@ -1,6 +1,5 @@
 """Who may open which staff page: signed in with both factors, the right role, and not idle."""
 
-import time
 from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, session, url_for
@@ -8,21 +7,35 @@ from flask_login import current_user, logout_user
 
 from portal.domain.casework import actor_for, find_visible
 from portal.extensions import db
+from portal.runtime import clock
 from portal.staff.staff_blueprint import staff
 
 REQUEST_ROLES = ("dpo", "caseworker")
 
 
+def _now() -> float:
+    return clock().now().timestamp()
+
+
 @staff.before_request
 def end_idle_sessions():
+    """Signed out after STAFF_IDLE_MINUTES without a request, and STAFF_SESSION_HOURS after
+    signing in however busy (the session record is deleted: its cookie leads nowhere)."""
     if not current_user.is_authenticated:
         return None
-    now = time.time()
+    now = _now()
+    config = current_app.config
     seen = session.get("staff_seen", now)
-    if now - seen > current_app.config["STAFF_IDLE_MINUTES"] * 60:
+    signed_in = session.get("staff_signed_in_at", 0)
+    reason = None
+    if now - signed_in > config["STAFF_SESSION_HOURS"] * 3600:
+        reason = "expired"
+    elif now - seen > config["STAFF_IDLE_MINUTES"] * 60:
+        reason = "idle"
+    if reason:
         logout_user()
         session.clear()
-        session["signed_out"] = "idle"
+        session["signed_out"] = reason
         return redirect(url_for("staff.sign_in"))
     session["staff_seen"] = now
     return None

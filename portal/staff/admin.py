@@ -33,6 +33,7 @@ from portal.models import (
     StaffUser,
 )
 from portal.notify.configured import capturing
+from portal.numbers import MAX_PAGE, whole_number
 from portal.runtime import clock, definition, domain_context, scanner
 from portal.staff import forms
 from portal.staff.access import actor, staff_required
@@ -260,10 +261,8 @@ def messages():
     status = form.status.data if form.status.data in STATUS_FILTERS else "failed"
     key = form.message.data if form.message.data in definition().messages else ""
     form.status.data, form.message.data = status, key
-    page_number = request.args.get("page", "1")
-    result = search_messages(
-        db.session, status, key, int(page_number) if page_number.isdigit() else 1
-    )
+    page_number = whole_number(request.args.get("page"), 1, MAX_PAGE)
+    result = search_messages(db.session, status, key, page_number)
     captured = (
         db.session.scalars(
             select(CapturedMessage).order_by(CapturedMessage.id.desc()).limit(50)

@@ -46,6 +46,8 @@ def sign_in():
     form = SignInForm()
     notice = {
         "idle": "You were signed out because you were inactive for a while.",
+        "expired": "You were signed out because you signed in "
+        f"{current_app.config['STAFF_SESSION_HOURS']} hours ago. Sign in again to carry on.",
         "locked": "You were signed out because the current password was wrong too many times. "
         "Try again in 15 minutes.",
     }.get(session.pop("signed_out", None))
@@ -80,7 +82,7 @@ def _complete_sign_in(user):
     next_page = session.get("next") or ""
     session.clear()
     login_user(user)
-    session["staff_seen"] = time.time()
+    session["staff_signed_in_at"] = session["staff_seen"] = clock().now().timestamp()
     record_sign_in(db.session, user)
     if user.must_change_password:
         return redirect(url_for("staff.change_password"))
@@ -161,7 +163,7 @@ def change_password_page():
         else:
             # This session carries on under the new session epoch; the others have ended.
             login_user(current_user._get_current_object())
-            session["staff_seen"] = time.time()
+            session["staff_seen"] = clock().now().timestamp()
             flash("Your password has been changed. You have been signed out everywhere else.")
             return redirect(home_for(current_user))
     return render_template(

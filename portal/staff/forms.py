@@ -3,7 +3,6 @@ asks for exactly what the engine needs."""
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovFileInput,
@@ -20,6 +19,7 @@ from portal.domain.complaints import CHANNELS as COMPLAINT_CHANNELS
 from portal.domain.offline import CHANNELS
 from portal.domain.queue import QueueFilters
 from portal.domain.uploads import UPLOAD_TYPES_TEXT
+from portal.forms.base import GovForm
 from portal.forms.choices import COMPLAINT_ABOUT, CONTACT_CHOICES, RIGHT_CHOICES
 from portal.forms.fields import (
     GovCheckboxesField,
@@ -47,7 +47,7 @@ ROLE_CHOICES = [
 ]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(GovForm):
     email = text_field("Email address", "Email address", 320, required="Enter your email address")
     password = PasswordField(
         "Password",
@@ -57,7 +57,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class CodeForm(FlaskForm):
+class CodeForm(GovForm):
     code = StringField(
         "Code from your authenticator app",
         validators=[Required("Enter the 6-digit code from your authenticator app")],
@@ -72,7 +72,7 @@ class CodeForm(FlaskForm):
             raise StopValidation("The code must be 6 numbers")
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(GovForm):
     """Carries the request's version so a stale form is refused, not applied."""
 
     version = HiddenField()
@@ -132,7 +132,7 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
     return ActionForm()
 
 
-class NoteForm(FlaskForm):
+class NoteForm(GovForm):
     note = long_text_field("Internal note", "Note", 5000, "Enter a note", "Staff only: never sent.")
     submit = SubmitField("Add note", widget=GovSubmitInput())
 
@@ -154,7 +154,7 @@ class IdentityForm(VersionedForm):
     submit = SubmitField("Record the check", widget=GovSubmitInput())
 
 
-class TaskForm(FlaskForm):
+class TaskForm(GovForm):
     answer = GovRadioField(
         "Does the service hold data for this request?",
         choices=[("data_found", "Yes, data found"), ("no_data", "No data held")],
@@ -350,14 +350,14 @@ for _i in range(1, EXEMPTION_ROWS + 1):
     )
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(GovForm):
     how = long_text_field(
         "How you contacted the requester", "How you contacted them", 1000, "Say how you did"
     )
     submit = SubmitField("Mark as dealt with", widget=GovSubmitInput())
 
 
-class OfflineRequestForm(FlaskForm):
+class OfflineRequestForm(GovForm):
     """A request received by post, phone, email or in person: the law needs no form."""
 
     channel = GovRadioField(
@@ -422,7 +422,7 @@ class OfflineRequestForm(FlaskForm):
             raise StopValidation("Enter a UK mobile number")
 
 
-class QueueForm(FlaskForm):
+class QueueForm(GovForm):
     """The queue's filters, all optional. Read from the URL and the session by the view (the
     CSRF token is checked on the post, before this form is built)."""
 
@@ -469,7 +469,7 @@ def _services_field():
     )
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(GovForm):
     full_name = text_field("Full name", "Full name", 200, required="Enter their full name")
     email = email_field("Work email address", required="Enter their work email address")
     role = _role_field()
@@ -483,13 +483,13 @@ class StaffAccountForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class StaffAccessForm(FlaskForm):
+class StaffAccessForm(GovForm):
     role = _role_field()
     services = _services_field()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class GrantDecisionForm(FlaskForm):
+class GrantDecisionForm(GovForm):
     decision = GovRadioField(
         "Do you approve this access?",
         choices=[("approve", "Yes, approve it"), ("reject", "No, reject it")],
@@ -506,7 +506,7 @@ class GrantDecisionForm(FlaskForm):
     submit = SubmitField("Save decision", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(GovForm):
     current_password = PasswordField(
         "Current password",
         validators=[Required("Enter your current password")],
@@ -530,7 +530,7 @@ class ChangePasswordForm(FlaskForm):
             raise ValidationError("The passwords do not match")
 
 
-class ResendForm(FlaskForm):
+class ResendForm(GovForm):
     """Send a failed message again: the channels offered are set by the view."""
 
     channel = GovRadioField(
@@ -542,7 +542,7 @@ class ResendForm(FlaskForm):
     submit = SubmitField("Send it again", widget=GovSubmitInput())
 
 
-class MessagesFilterForm(FlaskForm):
+class MessagesFilterForm(GovForm):
     """The Messages page's filters (GET, in the URL: statuses and message kinds are not
     personal data)."""
 
@@ -643,7 +643,7 @@ class SendNoticeForm(VersionedForm):
     submit = SubmitField("Send the notice", widget=GovSubmitInput())
 
 
-class LetterPostedForm(FlaskForm):
+class LetterPostedForm(GovForm):
     posted_on = GovDateField(
         "Date you posted it",
         thing="the date you posted it",
@@ -653,7 +653,7 @@ class LetterPostedForm(FlaskForm):
     submit = SubmitField("Record as posted", widget=GovSubmitInput())
 
 
-class RecipientToldForm(FlaskForm):
+class RecipientToldForm(GovForm):
     how = long_text_field(
         "How and when you told them",
         "How you told them",
@@ -664,7 +664,7 @@ class RecipientToldForm(FlaskForm):
     submit = SubmitField("Record as told", widget=GovSubmitInput())
 
 
-class OfflineComplaintForm(FlaskForm):
+class OfflineComplaintForm(GovForm):
     """A complaint received by letter, phone, email or in person (s.164A: "by other means"),
     asked with the online form's fields and checks."""
 

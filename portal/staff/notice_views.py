@@ -23,6 +23,7 @@ from portal.domain.notices import (
 from portal.extensions import db
 from portal.forms.errors import show_error
 from portal.models import Notice, RecipientTask
+from portal.numbers import whole_number
 from portal.runtime import definition, domain_context
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
@@ -30,8 +31,7 @@ from portal.staff.staff_blueprint import staff
 
 
 def _version(form) -> int:
-    value = form.version.data
-    return int(value) if value and str(value).isdigit() else -1
+    return whole_number(form.version.data, -1)
 
 
 def _notice_transition(found, action):

@@ -48,6 +48,7 @@ from portal.models import (
     StaffUser,
     Upload,
 )
+from portal.numbers import MAX_PAGE, whole_number
 from portal.questions.answers import stored_answer_rows
 from portal.rights import CASE_LABELS, COMPLAINT
 from portal.runtime import clock, definition, domain_context, working_calendar
@@ -105,8 +106,7 @@ def queue():
         (str(u.id), u.full_name) for u in _assignable()
     ]
     form.flag.choices = [("", "Any")] + [(f, FLAG_LABELS[f]) for f in FLAGS]
-    page_number = request.args.get("page", "1")
-    filters = form.filters(int(page_number) if page_number.isdigit() else 1)
+    filters = form.filters(whole_number(request.args.get("page"), 1, MAX_PAGE))
     result = search_queue(domain_context(), actor(), filters)
     args = {k: v for k, v in request.args.items() if k in (*URL_FILTERS, "search") and v}
     return render_template(
@@ -186,8 +186,7 @@ def _allowed(found):
 
 
 def _version(form) -> int | None:
-    value = form.version.data
-    return int(value) if value and str(value).isdigit() else -1
+    return whole_number(form.version.data, -1)
 
 
 @staff.route("/requests/<reference>/actions/<action>", methods=["GET", "POST"])

@@ -1,5 +1,7 @@
 """Content pages, security headers, CSRF, and the captured-messages page."""
 
+import re
+
 import pytest
 
 from portal.content import privacy_notice
@@ -86,14 +88,9 @@ def test_session_cookie_holds_no_personal_data(client_request, client):
     )
     cookie = client.get_cookie("portal_session")
     assert cookie.http_only
-    import base64
-    import zlib
-
-    payload = cookie.value.lstrip(".").split(".")[0]
-    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    if cookie.value.startswith("."):
-        raw = zlib.decompress(raw)
-    assert b"draft_id" in raw and b"Unique" not in raw and b"1985" not in raw
+    # Only a random token: the answers, and even the draft's id, stay server-side
+    # (tests/web/test_sessions.py).
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", cookie.value)
 
 
 def test_static_assets_are_served_with_the_right_paths(client):
