@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.domain.audit import record_event
 from portal.domain.verification import CodeResult, check_code, send_code
 from portal.models import (
     REQUESTER,
@@ -64,13 +65,13 @@ def confirm_tracking(session: Session, draft: Draft, code: str, now: datetime, s
         return CodeResult.WRONG  # the same answer as a wrong code: nothing is revealed
     result = check_code(session, draft, code, now, secret)
     if result is CodeResult.OK:
-        session.add(
-            AuditEvent(
-                request_id=draft.request_id,
-                actor=REQUESTER,
-                action="requester_signed_in",
-                detail={},
-            )
+        record_event(
+            session,
+            session.get(DataRequest, draft.request_id),
+            REQUESTER,
+            "requester_signed_in",
+            from_state=None,
+            to_state=None,
         )
         session.commit()
     return result
@@ -83,13 +84,13 @@ def tracked_request(session: Session, draft: Draft | None) -> DataRequest | None
 
 
 def latest_question(session: Session, request: DataRequest) -> str | None:
-    detail = session.scalar(
-        select(AuditEvent.detail)
+    found = session.scalar(
+        select(AuditEvent)
         .where(AuditEvent.request_id == request.id, AuditEvent.action == "ask_clarification")
         .order_by(AuditEvent.id.desc())
         .limit(1)
     )
-    return (detail or {}).get("question")
+    return (found.detail if found else {}).get("question")
 
 
 def sent_notices(request: DataRequest) -> list[Notice]:

@@ -79,6 +79,7 @@ STAFF = {
     "staff.new_request": ("dpo",),
     "staff.new_complaint": ("dpo",),
     "staff.messages": ("dpo",),
+    "staff.audit_trail": ("dpo",),
     "staff.resend": ("dpo",),
     "staff.services_page": ("dpo", "admin"),
     "staff.accounts": ("admin",),
