@@ -13,6 +13,7 @@ from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.security import init_security, init_upload_limits
 from portal.workflow import load_workflow
+from portal.workflow.retention import load_retention
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -27,6 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
+    # So does a bad retention schedule (workflows/retention.yaml).
+    app.extensions["retention"] = load_retention(app.config["WORKFLOW_DIR"])
     # The one clock every page, command and domain call reads (tests may swap it).
     app.extensions["clock"] = SYSTEM_CLOCK
     check_notify_config(app.config, app.extensions["workflow"].messages)

@@ -8,7 +8,6 @@ import click
 from flask import Flask
 
 from portal.deadlines import Pause, compute_deadline
-from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
 from portal.notify.cli import register_notify_cli
 from portal.notify.worker import run_worker
@@ -104,7 +103,7 @@ def register_cli(app: Flask) -> None:
 
 def _sweep_once(app):
     ctx = domain_context()
-    purge_stale_drafts(ctx.session, ctx.now())
     report = sweep(ctx)
-    daily_passes(ctx)  # the audit chain's check and retention, once a day
+    # Retention (answers never sent included) and, once a day, the audit chain's check.
+    daily_passes(ctx)
     return report

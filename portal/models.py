@@ -106,6 +106,14 @@ class DataRequest(Base):
     complaint_about_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_request.id", name="fk_request_complaint_about"), index=True
     )
+    # The day it reached a final state: retention periods and statistics count from it.
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # Retention removed its personal details; what statistics need stays.
+    anonymised_at: Mapped[datetime | None] = _timestamp()
+    # A legal hold (placed by the DPO, with a reason) keeps everything until it is lifted.
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_by: Mapped[str | None] = mapped_column(String(200))
+    legal_hold_at: Mapped[datetime | None] = _timestamp()
 
     people: Mapped[list["Person"]] = relationship(back_populates="request", order_by="Person.id")
     uploads: Mapped[list["Upload"]] = relationship(back_populates="request")

@@ -126,6 +126,8 @@ def apply_in_transaction(
 
 def _apply(session, definition, request, decision, actor, today, working, target_days):
     request.state = decision.to_state
+    if definition.states[decision.to_state].final:
+        request.closed_on = today  # retention and statistics count from it
     on_date = _clock_date(decision, today) if decision.clock else None
     record_clock(
         session,
