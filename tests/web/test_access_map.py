@@ -80,6 +80,7 @@ STAFF = {
     "staff.new_complaint": ("dpo",),
     "staff.messages": ("dpo",),
     "staff.audit_trail": ("dpo",),
+    "staff.legal_hold": ("dpo",),
     "staff.resend": ("dpo",),
     "staff.services_page": ("dpo", "admin"),
     "staff.accounts": ("admin",),

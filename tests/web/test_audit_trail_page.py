@@ -1,11 +1,11 @@
-"""The DPO's audit trail page: the chain's head now and the heads the daily checks recorded,
-with a warning when the last check failed."""
+"""The DPO's audit trail page (the chain's head now and the heads the daily checks recorded,
+with a warning when the last check failed) and a request's legal hold."""
 
 from sqlalchemy import create_engine, select, text
 
 from portal.domain.audit import daily_check
 from portal.extensions import db
-from portal.models import AuditChainHead
+from portal.models import AuditChainHead, DataRequest
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import context, make_request
 from tests.helpers import normalise
@@ -47,3 +47,29 @@ def test_caseworkers_cannot_see_it(client, session):
     sign_in(client, worker)
     assert client.get("/staff/audit-trail").status_code == 403
     db.session.rollback()
+
+
+def test_the_dpo_places_and_lifts_a_legal_hold_from_the_request_page(
+    client, client_request, session
+):
+    dpo = make_staff("dpo", email="legal.hold.dpo@example.gov.uk")
+    request = make_request(session, key="hold-web")
+    sign_in(client, dpo)
+    page = normalise(client_request.get(f"/staff/requests/{request.reference}").get_text())
+    assert "Legal hold None: kept as the retention schedule says" in page
+    url = f"/staff/requests/{request.reference}/legal-hold"
+    form = client_request.get(url)
+    version = form.find("input", {"name": "version"})["value"]
+    blank = client.post(url, data={"version": version, "reason": "  "})
+    assert blank.status_code == 200 and "Enter why the request must be kept" in blank.text
+    client_request.post(url, data={"version": version, "reason": "ICO investigation"})
+    session.expire_all()
+    held = session.get(DataRequest, request.id)
+    assert held.legal_hold_reason == "ICO investigation" and held.legal_hold_by == dpo.full_name
+    page = normalise(client_request.get(f"/staff/requests/{request.reference}").get_text())
+    assert "On hold since" in page and "ICO investigation" in page
+    stale = client.post(url, data={"version": version})  # made before the hold: refused
+    assert stale.status_code == 200
+    client_request.post(url, data={"version": str(held.version)})
+    session.expire_all()
+    assert session.get(DataRequest, request.id).legal_hold_reason is None
