@@ -24,7 +24,7 @@ EVENTS = {
 EVENT_TEXT = {
     "identity_decision": "we decide whether the proof is enough (or your request is closed)",
     "delivery_closed": "the time to download them ends",
-    "request_closed": "your request is closed",
+    "request_closed": "your request or complaint is closed",
     "message_created": "we send them",
     "draft_last_changed": "you last changed them",
 }

@@ -297,3 +297,19 @@ def test_the_worker_sweep_runs_retention(app, session, store, data):
     assert result.exit_code == 0, result.output
     assert "retention: removed" in result.output and "audit: chain head" in result.output
     assert session.get(DataRequest, data["A"].id).anonymised_at is not None
+
+
+def test_a_complaint_closed_six_years_ago_is_anonymised_like_a_request(app, session, store):
+    from tests.factories import make_complaint
+
+    complaint = make_complaint(session, key="old-complaint")
+    complaint.closed_on = date(2026, 12, 1)  # (its state is the workflow's business)
+    for sent in session.scalars(select(OutboxMessage)):
+        sent.status, sent.created_at = "delivered", NOW - timedelta(days=10)
+    session.commit()
+    statistics = request_statistics(session)
+    done = run(session, store, app)
+    assert ("request_records", complaint.reference) in {(d.kind, d.reference) for d in done.due}
+    session.expire_all()
+    assert complaint.anonymised_at is not None and complaint.people == []
+    assert request_statistics(session) == statistics

@@ -158,7 +158,7 @@ def test_the_privacy_page_states_the_portals_retention_from_the_schedule(
     assert "We keep proof of identity and of the authority to act for someone for 30 days" in text
     assert "We keep the copies of records we send you for 60 days after the time to" in text
     assert "for 1 year after we send them" in text
-    assert "After 6 years from the close of your request we keep only" in text
+    assert "After 6 years from the close of a request or complaint we keep only" in text
     # Changed in the file, changed on the page.
     folder = tmp_path / "workflows"
     shutil.copytree(Path(__file__).resolve().parents[2] / "workflows", folder)
@@ -166,4 +166,6 @@ def test_the_privacy_page_states_the_portals_retention_from_the_schedule(
     schedule.write_text(schedule.read_text().replace("keep: 6 years", "keep: 7 years"))
     other = make_app(WORKFLOW_DIR=str(folder))
     page = normalise(other.test_client().get("/privacy").get_data(as_text=True))
-    assert "for 7 years after your request is closed" in page and "After 7 years" in page
+    assert (
+        "for 7 years after your request or complaint is closed" in page and "After 7 years" in page
+    )
