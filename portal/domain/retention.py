@@ -348,7 +348,6 @@ def run(
                 "count": item.count,
                 "rule": f"{rule.keep.text} after {rule.start}" if rule else "no row names them",
             },
-            at=now,
         )
     session.commit()
     for key in files:
