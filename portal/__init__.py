@@ -17,6 +17,7 @@ from portal.numbers import SafeIntConverter
 from portal.security import init_security, init_upload_limits
 from portal.sessions import init_sessions
 from portal.workflow import load_workflow
+from portal.workflow.retention import load_retention
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -33,6 +34,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
     app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
+    # So does a bad retention schedule (workflows/retention.yaml).
+    app.extensions["retention"] = load_retention(app.config["WORKFLOW_DIR"])
     # The one clock every page, command and domain call reads (tests may swap it).
     app.extensions["clock"] = SYSTEM_CLOCK
     check_notify_config(app.config, app.extensions["workflow"].messages)

@@ -8,11 +8,11 @@ import click
 from flask import Flask
 
 from portal.deadlines import Pause, compute_deadline
-from portal.domain.drafts import purge_stale_drafts
 from portal.domain.sweep import sweep
 from portal.domain.web_sessions import purge_expired_sessions
 from portal.notify.cli import register_notify_cli
 from portal.notify.worker import run_worker
+from portal.records_cli import daily_passes, register_records_cli
 from portal.rights import RIGHTS
 from portal.runtime import domain_context, working_calendar
 from portal.staff.cli import register_staff_cli
@@ -31,6 +31,7 @@ def _parse_date(value: str, what: str) -> date:
 def register_cli(app: Flask) -> None:
     register_notify_cli(app)
     register_staff_cli(app)
+    register_records_cli(app)
 
     @app.cli.command("deadline")
     @click.argument("received")
@@ -103,6 +104,8 @@ def register_cli(app: Flask) -> None:
 
 def _sweep_once(app):
     ctx = domain_context()
-    purge_stale_drafts(ctx.session, ctx.now())
     purge_expired_sessions(ctx.session, ctx.now())
-    return sweep(ctx)
+    report = sweep(ctx)
+    # Retention (answers never sent included) and, once a day, the audit chain's check.
+    daily_passes(ctx)
+    return report

@@ -74,6 +74,8 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "PRODUCTION": production,
         "SECRET_KEY": secret or _dev_secret(instance),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
+        # PostgreSQL: the role the migrations grant the web and worker processes' rights to.
+        "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "portal_app"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WORKFLOW_DIR": env.get("WORKFLOW_DIR", str(ROOT / "workflows")),
         "NOTIFY_API_KEY": env.get("NOTIFY_API_KEY") or None,

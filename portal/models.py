@@ -106,6 +106,14 @@ class DataRequest(Base):
     complaint_about_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_request.id", name="fk_request_complaint_about"), index=True
     )
+    # The day it reached a final state: retention periods and statistics count from it.
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # Retention removed its personal details; what statistics need stays.
+    anonymised_at: Mapped[datetime | None] = _timestamp()
+    # A legal hold (placed by the DPO, with a reason) keeps everything until it is lifted.
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_by: Mapped[str | None] = mapped_column(String(200))
+    legal_hold_at: Mapped[datetime | None] = _timestamp()
 
     people: Mapped[list["Person"]] = relationship(back_populates="request", order_by="Person.id")
     uploads: Mapped[list["Upload"]] = relationship(back_populates="request")
@@ -316,7 +324,12 @@ REQUESTER = AuditActor("requester", "requester")
 
 
 class AuditEvent(Base):
-    """Append-only: the migration adds triggers refusing UPDATE and DELETE."""
+    """Append-only: the migration adds triggers refusing UPDATE and DELETE (and on PostgreSQL
+    the app's database role may only read and insert). Each event is a link of a hash chain
+    (`portal/domain/audit.py`): `hash` is SHA-256 over its place `seq`, its content, the hash
+    of its personal part and `prev_hash`, the hash of the event before it. Personal details
+    (a note's text, a reason, a file name) live in `AuditPersonal`, which retention may delete
+    without breaking the chain."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
@@ -335,8 +348,17 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     from_state: Mapped[str | None] = mapped_column(String(40))
     to_state: Mapped[str | None] = mapped_column(String(40))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # What may be kept as long as the trail: no personal details (those are in `personal`).
+    public_detail: Mapped[dict] = mapped_column("detail", JSON, default=dict)
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
+    seq: Mapped[int] = mapped_column(unique=True)
+    personal_sha256: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    personal: Mapped["AuditPersonal | None"] = relationship(
+        uselist=False, back_populates="event", lazy="selectin"
+    )
 
     def __init__(self, *, actor: AuditActor, **columns):
         super().__init__(
@@ -350,6 +372,58 @@ class AuditEvent(Base):
     @property
     def actor(self) -> AuditActor:
         return AuditActor(self.actor_kind, self.actor_name, self.actor_staff_id, self.actor_role)
+
+    @property
+    def detail(self) -> dict:
+        """Everything the event says: its public part and, until retention removes them, its
+        personal details."""
+        personal = self.personal.content if self.personal is not None else {}
+        return {**(self.public_detail or {}), **personal}
+
+    @property
+    def personal_removed(self) -> bool:
+        return self.personal_sha256 is not None and self.personal is None
+
+
+class AuditPersonal(Base):
+    """The personal details of one audit event, outside the append-only table. The chain holds
+    SHA-256 over `salt` and the content: the salt keeps a short detail (a name, a date) from
+    being found by hashing guesses once the content is gone."""
+
+    __tablename__ = "audit_personal"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_event.id"), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    content: Mapped[dict] = mapped_column(JSON)
+
+    event: Mapped[AuditEvent] = relationship(back_populates="personal")
+
+
+class AuditChainHead(Base):
+    """One row: how many events the audit chain holds and the newest one's hash. Appending
+    updates it first, so on PostgreSQL its row lock puts concurrent appends in one order."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_audit_chain_head_one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    last_at: Mapped[datetime | None] = _timestamp()
+
+
+class AuditCheckpoint(Base):
+    """A verification of the whole chain, kept (append-only) with the head it found: a later
+    rewrite of the chain, however consistent, no longer contains an earlier recorded head."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = _timestamp(default=now_utc)
+    ok: Mapped[bool]
+    count: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    problem: Mapped[str | None] = mapped_column(Text)
 
 
 class ClockEvent(Base):

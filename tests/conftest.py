@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), migrated with Alembic exactly as in production. Safe 
 pytest-xdist: each worker has its own temporary folder and its own PostgreSQL database."""
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
+from portal.domain.audit import GENESIS
 from portal.extensions import db
 from tests.helpers import ClientRequest
 from tests.notify_server import API_KEY, FakeNotify, template_ids
@@ -111,9 +113,27 @@ def postgres_url():
     _create_database(TEST_DATABASE_URL, name, drop_only=True)
 
 
+def app_role_for(url: str) -> str:
+    """The restricted role the app runs as on this test database. Roles belong to the whole
+    cluster: naming it after the database keeps parallel workers and runs apart."""
+    return re.sub(r"[^a-z0-9_]", "_", f"{make_url(url).database}_app".lower())[:63]
+
+
+def app_url(owner_url: str) -> str:
+    """The same database, as the app's restricted role (the cluster trusts local logins)."""
+    return (
+        make_url(owner_url)
+        .set(username=app_role_for(owner_url), password=None)
+        .render_as_string(hide_password=False)
+    )
+
+
 @pytest.fixture(scope="session")
 def migrated_database(request, tmp_path_factory):
-    """Run the migrations once; tests then start from a copy (SQLite) or a truncate (Postgres)."""
+    """Run the migrations once, as the owner; tests then start from a copy (SQLite) or a
+    truncate (Postgres). On PostgreSQL the migrations grant the app's role its rights (making
+    it when missing); here it is given a login, and the tests' apps and processes use it."""
+    overrides = {}
     if TEST_DATABASE_URL:
         url = request.getfixturevalue("postgres_url")
         engine = create_engine(url)
@@ -121,12 +141,18 @@ def migrated_database(request, tmp_path_factory):
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
+        overrides["DATABASE_APP_ROLE"] = app_role_for(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
-    app = _app(url)
+    app = _app(url, **overrides)
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    if TEST_DATABASE_URL:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f'ALTER ROLE "{app_role_for(url)}" LOGIN'))
+        engine.dispose()
     return url
 
 
@@ -141,14 +167,26 @@ def _truncate(url):
             if r[0] != "alembic_version"
         ]
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # The audit chain's head, as the migration leaves it on an empty database.
+        conn.execute(
+            text("INSERT INTO audit_chain_head (id, count, hash) VALUES (1, 0, :genesis)"),
+            {"genesis": GENESIS},
+        )
     engine.dispose()
+
+
+@pytest.fixture
+def owner_database_url(database_url, migrated_database):
+    """The test database as its owner (the migrations' role), for tests that act as an
+    attacker with full access or check what the app's role may not do."""
+    return migrated_database if TEST_DATABASE_URL else database_url
 
 
 @pytest.fixture
 def database_url(migrated_database, tmp_path):
     if TEST_DATABASE_URL:
         _truncate(migrated_database)
-        return migrated_database
+        return app_url(migrated_database)
     path = tmp_path / "test.db"
     shutil.copy(migrated_database.removeprefix("sqlite:///"), path)
     return f"sqlite:///{path}"

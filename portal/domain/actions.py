@@ -9,12 +9,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.deadlines import WorkingCalendar, long_date
 from portal.domain import DomainError, FieldError
+from portal.domain.audit import record_event
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, read_where, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
-from portal.models import AuditActor, AuditEvent, DataRequest, ServiceTask
+from portal.models import DataRequest, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
 
 STALE_MESSAGE = (
@@ -125,6 +126,8 @@ def apply_in_transaction(
 
 def _apply(session, definition, request, decision, actor, today, working, target_days):
     request.state = decision.to_state
+    if definition.states[decision.to_state].final:
+        request.closed_on = today  # retention and statistics count from it
     on_date = _clock_date(decision, today) if decision.clock else None
     record_clock(
         session,
@@ -164,17 +167,17 @@ def _apply(session, definition, request, decision, actor, today, working, target
         request.outcome = decision.fields["outcome"]
     if decision.pack:
         PACK_EFFECTS[decision.pack](session, request, actor, today)
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action=decision.action,
-            from_state=decision.from_state,
-            to_state=decision.to_state,
-            detail={
-                k: v if isinstance(v, str | list) else str(v) for k, v in decision.fields.items()
-            },
-        )
+    # What staff or the requester wrote is personal; the workflow's choices are not.
+    record_event(
+        session,
+        request,
+        actor,
+        decision.action,
+        personal={
+            k: v if isinstance(v, str | list) else str(v) for k, v in decision.fields.items()
+        },
+        from_state=decision.from_state,
+        to_state=decision.to_state,
     )
     change = (request.clock_events[-1].reason or "") if decision.clock else ""
     personalisation = {

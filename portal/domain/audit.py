@@ -1,23 +1,328 @@
-"""The audit trail's everyday entry: something done to a request that leaves its state as it
-was (a note, a pack file, a notice drafted), naming who did it. Changes of state are audited
-by `actions.apply_action` with their from and to states."""
+"""The audit trail: the one way an event is written (`record_event`), and its check
+(`verify_chain`).
 
+Every event is a link of a hash chain. Its `hash` is SHA-256 over the hash of the event
+before it and the canonical JSON of its own content: its place in the chain (`seq`), request,
+actor, action, states, public detail, time, and the hash of its personal part. Personal
+details (free text, file names, a recipient) are kept in `AuditPersonal`, hashed with a random
+salt; retention deletes that row and the chain still verifies. The chain's head (count and
+hash) is one row that every append updates first: on PostgreSQL its row lock orders appends
+from any number of web and worker processes, and SQLite has one writer at a time anyway.
+
+Editing, deleting, inserting or re-ordering events breaks a link; cutting off the newest
+events, or rewriting the whole chain consistently, is caught against a head recorded earlier
+(`AuditCheckpoint`, the worker's log, the DPO's audit page)."""
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from portal.models import AuditActor, AuditEvent, DataRequest
-from portal.workflow import Actor
+from portal.deadlines.calendar import now_utc, received_date
+from portal.domain.outbox import queue
+from portal.models import (
+    AuditActor,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditPersonal,
+    DataRequest,
+)
+
+GENESIS = "0" * 64
+_SAME = object()
+
+
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:  # SQLite gives back naive datetimes, stored as UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def canonical(value) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    ).encode()
+
+
+def personal_hash(salt: str, content: dict) -> str:
+    return hashlib.sha256(salt.encode() + b"\n" + canonical(content)).hexdigest()
+
+
+def event_hash(prev_hash: str, columns: dict) -> str:
+    """SHA-256 over the previous event's hash and this event's canonical content. `columns`
+    are the audit_event columns by name (as stored), whatever reads them: the ORM, a raw row
+    or a migration."""
+    content = {
+        "seq": columns["seq"],
+        "request_id": columns["request_id"],
+        "actor_kind": columns["actor_kind"],
+        "actor_staff_id": columns["actor_staff_id"],
+        "actor_role": columns["actor_role"],
+        "actor_name": columns["actor_name"],
+        "action": columns["action"],
+        "from_state": columns["from_state"],
+        "to_state": columns["to_state"],
+        "detail": columns["detail"] or {},
+        "personal_sha256": columns["personal_sha256"],
+        "created_at": _utc_text(columns["created_at"]),
+    }
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(content)).hexdigest()
+
+
+def _next_link(session: Session) -> tuple[int, str, datetime | None]:
+    """Take the chain's head for this transaction: its new count, the previous hash and time.
+    The UPDATE comes first so that the row (PostgreSQL) or the database (SQLite) is locked
+    before anything is read."""
+    moved = session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(count=AuditChainHead.count + 1)
+    )
+    if moved.rowcount == 0:  # a database emptied by hand; migrations make the row
+        session.add(AuditChainHead(id=1, count=1, hash=GENESIS, last_at=None))
+        session.flush()
+    row = session.execute(
+        select(AuditChainHead.count, AuditChainHead.hash, AuditChainHead.last_at).where(
+            AuditChainHead.id == 1
+        )
+    ).one()
+    return row.count, row.hash, _aware(row.last_at)
 
 
 def record_event(
-    session: Session, request: DataRequest, actor: Actor, action: str, detail: dict
-) -> None:
+    session: Session,
+    request: DataRequest | None,
+    actor,
+    action: str,
+    detail: dict | None = None,
+    *,
+    personal: dict | None = None,
+    from_state=_SAME,
+    to_state=_SAME,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the trail, in the caller's transaction. `actor` is the workflow's
+    Actor or an AuditActor; the states default to the request's present state (an event that
+    changes nothing). `detail` is kept for good; `personal` (free text, names, file names) is
+    kept apart so that retention can remove it."""
+    audit_actor = actor if isinstance(actor, AuditActor) else AuditActor.acting(actor)
+    state = request.state if request is not None else None
+    if request is not None and request.id is None:
+        session.flush()
+    seq, prev, last_at = _next_link(session)
+    created = at or now_utc()
+    if last_at is not None and created < last_at:
+        created = last_at  # never earlier than the event before it (a clock stepping back)
+    personal_part = None
+    if personal:
+        salt = secrets.token_hex(16)
+        personal_part = AuditPersonal(salt=salt, content=personal)
+    columns = {
+        "seq": seq,
+        "request_id": request.id if request is not None else None,
+        "actor_kind": audit_actor.kind,
+        "actor_staff_id": audit_actor.staff_id,
+        "actor_role": audit_actor.role,
+        "actor_name": audit_actor.name,
+        "action": action,
+        "from_state": state if from_state is _SAME else from_state,
+        "to_state": state if to_state is _SAME else to_state,
+        "detail": detail or {},
+        "personal_sha256": personal_hash(personal_part.salt, personal) if personal else None,
+        "created_at": created,
+    }
+    digest = event_hash(prev, columns)
+    session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=digest, last_at=created)
+    )
+    event_row = AuditEvent(
+        actor=audit_actor,
+        request_id=columns["request_id"],
+        action=action,
+        from_state=columns["from_state"],
+        to_state=columns["to_state"],
+        public_detail=columns["detail"],
+        personal_sha256=columns["personal_sha256"],
+        created_at=created,
+        seq=seq,
+        prev_hash=prev,
+        hash=digest,
+    )
+    event_row.personal = personal_part
+    session.add(event_row)
+    return event_row
+
+
+@event.listens_for(Session, "before_flush")
+def _only_chained_events(session, _flush_context, _instances):
+    """An event added any other way would break the chain: refuse it where it is written."""
+    for obj in session.new:
+        if isinstance(obj, AuditEvent) and obj.hash is None:
+            raise RuntimeError(
+                "audit events are written through portal.domain.audit.record_event only"
+            )
+
+
+def remove_personal(session: Session, event_ids: Iterable[int]) -> int:
+    """Delete the personal parts of these events (retention); the chain keeps their hashes."""
+    parts = session.scalars(
+        select(AuditPersonal).where(AuditPersonal.event_id.in_(list(event_ids)))
+    ).all()
+    for part in parts:
+        session.delete(part)
+    return len(parts)
+
+
+# -- verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    checked: int  # events checked
+    head_count: int  # events in the chain, by its last valid link
+    head_hash: str
+    problem: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return (
+                f"audit chain verified: {self.checked} event(s), head {self.head_count} "
+                f"{self.head_hash}"
+            )
+        return f"audit chain FAILED after {self.checked} good event(s): {self.problem}"
+
+
+def _columns(row) -> dict:
+    return dict(row._mapping)
+
+
+def verify_chain(
+    session: Session, recorded_heads: Iterable[tuple[int, str, str]] = ()
+) -> Verification:
+    """Check every link in order, then that the chain still holds every head recorded before
+    (`recorded_heads`: count, hash, and where it was recorded; the stored checkpoints are
+    always included)."""
+    table = AuditEvent.__table__
+    personal = AuditPersonal.__table__
+    rows = session.execute(
+        select(table, personal.c.salt, personal.c.content)
+        .outerjoin(personal, personal.c.event_id == table.c.id)
+        .order_by(table.c.seq.nulls_first(), table.c.id)
+        .execution_options(yield_per=1000)
+    )
+    prev_hash, prev_at, position = GENESIS, None, 0
+    hashes_at: dict[int, str] = {}
+    wanted = {count for count, _h, _w in _heads(session, recorded_heads)}
+
+    def failed(problem: str) -> Verification:
+        return Verification(False, position, position, prev_hash, problem)
+
+    for row in rows:
+        columns = _columns(row)
+        name = f"event {columns['seq']} (id {columns['id']})"
+        if columns["seq"] != position + 1:
+            if columns["seq"] is None:
+                return failed(f"event id {columns['id']} has no place in the chain")
+            if columns["seq"] > position + 1:
+                return failed(f"{name} follows event {position}: event {position + 1} is missing")
+            return failed(f"{name} repeats a place in the chain")
+        if columns["prev_hash"] != prev_hash:
+            return failed(f"{name} does not link to the event before it (prev_hash differs)")
+        if event_hash(prev_hash, columns) != columns["hash"]:
+            return failed(f"{name} does not match its hash: its content was changed")
+        if columns["salt"] is not None and (
+            personal_hash(columns["salt"], columns["content"]) != columns["personal_sha256"]
+        ):
+            return failed(f"{name}: its personal details do not match their hash")
+        created = _aware(columns["created_at"])
+        if prev_at is not None and created < prev_at:
+            return failed(f"{name} is dated before the event before it: back-dated")
+        position, prev_hash, prev_at = position + 1, columns["hash"], created
+        if position in wanted:
+            hashes_at[position] = prev_hash
+    for count, digest, where in _heads(session, recorded_heads):
+        if count > position:
+            return failed(
+                f"event {count} is missing: the chain ends at event {position}, but holds "
+                f"{count} by the head recorded {where}"
+            )
+        if count and hashes_at.get(count) != digest:
+            return failed(
+                f"event {count} does not match the head recorded {where}: the chain was rewritten"
+            )
+    head = session.execute(select(AuditChainHead.count, AuditChainHead.hash)).first()
+    if head is not None and (head.count, head.hash) != (position, prev_hash):
+        return failed(f"the chain ends at event {position} but its head says {head.count} event(s)")
+    return Verification(True, position, position, prev_hash)
+
+
+def _heads(session: Session, extra: Iterable[tuple[int, str, str]]):
+    stored = session.execute(
+        select(AuditCheckpoint.count, AuditCheckpoint.hash, AuditCheckpoint.checked_at)
+        .where(AuditCheckpoint.ok.is_(True))
+        .order_by(AuditCheckpoint.id)
+    )
+    heads = [(c, h, f"on {_utc_text(at)[:16].replace('T', ' ')} UTC") for c, h, at in stored]
+    return heads + list(extra)
+
+
+def record_checkpoint(session: Session, now: datetime) -> Verification:
+    """Verify the chain and keep what was found (the worker's daily check)."""
+    result = verify_chain(session)
+    total = session.scalar(select(func.count(AuditEvent.id))) or 0
     session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action=action,
-            from_state=request.state,
-            to_state=request.state,
-            detail=detail,
+        AuditCheckpoint(
+            checked_at=now,
+            ok=result.ok,
+            count=result.head_count if result.ok else total,
+            hash=result.head_hash,
+            problem=result.problem,
         )
     )
+    return result
+
+
+def latest_checkpoints(session: Session, limit: int = 30) -> list[AuditCheckpoint]:
+    return list(
+        session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(limit))
+    )
+
+
+def _london_date(value: datetime):
+    return received_date(_aware(value))
+
+
+def daily_check(ctx) -> Verification | None:
+    """The worker's daily verification: once per London day, verify the whole chain, keep
+    the head found, and when the chain fails alert the Data Protection Officer's mailbox.
+    None when today's check was already made. One transaction."""
+    session = ctx.session
+    last = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+    today = ctx.today()
+    if last is not None and _london_date(last.checked_at) >= today:
+        return None
+    result = record_checkpoint(session, ctx.now())
+    if not result.ok:
+        routing = ctx.definition.routing
+        queue(
+            session,
+            ctx.definition,
+            "staff_audit_failed",
+            [("email", routing.team_emails[routing.triage_team])],
+            {"problem": result.problem, "checked_on": today.isoformat()},
+            dedupe_key=f"audit-failed:{today.isoformat()}",
+        )
+    session.commit()
+    return result

@@ -82,7 +82,7 @@ def add_note(ctx: DomainContext, request: DataRequest, actor: Actor, text: str) 
         raise FieldError("note", "Enter a note")
     if len(text) > NOTE_LIMIT:
         raise FieldError("note", f"A note must be {NOTE_LIMIT:,} characters or fewer")
-    record_event(session, request, actor, "note", {"note": text})
+    record_event(session, request, actor, "note", personal={"note": text})
     commit(session)
 
 
@@ -101,7 +101,7 @@ def record_identity_check(
     if not how:
         raise FieldError("how", "Say how identity and authority were checked")
     request.identity_checked_at = now
-    record_event(session, request, actor, "identity_checked", {"how": how})
+    record_event(session, request, actor, "identity_checked", personal={"how": how})
     commit(session)
 
 
@@ -113,7 +113,8 @@ def record_staff_download(
         request,
         actor,
         "file_downloaded",
-        {"file": upload.filename, "sha256": upload.sha256},
+        {"sha256": upload.sha256},
+        personal={"file": upload.filename},
     )
     commit(session)
 
@@ -126,5 +127,7 @@ def resolve_attention(
     if not how:
         raise FieldError("how", "Say how you contacted the requester")
     item.resolved_at, item.resolved_by = now, actor.label
-    record_event(session, request, actor, "attention_resolved", {"kind": item.kind, "how": how})
+    record_event(
+        session, request, actor, "attention_resolved", {"kind": item.kind}, personal={"how": how}
+    )
     commit(session)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.deadlines import long_date, received_date
 from portal.domain import DomainError, FieldError, as_utc
 from portal.domain.actions import apply_in_transaction, one_transaction
+from portal.domain.audit import record_event
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients
@@ -19,7 +20,6 @@ from portal.domain.references import new_reference
 from portal.models import (
     REQUESTER,
     AuditActor,
-    AuditEvent,
     DataRequest,
     Draft,
     OutboxMessage,
@@ -135,19 +135,17 @@ def create_complaint(
     session.add(complaint)
     session.flush()
     deadline = record_clock(session, definition, complaint, ctx.working, today, rules.start.clock)
-    session.add(
-        AuditEvent(
-            request_id=complaint.id,
-            actor=actor,
-            action="complaint_made",
-            from_state=None,
-            to_state=complaint.state,
-            detail={
-                "channel": channel,
-                "received": today.isoformat(),
-                "about_request": about_request.reference if about_request else "",
-            },
-        )
+    record_event(
+        session,
+        complaint,
+        actor,
+        "complaint_made",
+        {
+            "channel": channel,
+            "received": today.isoformat(),
+            "about_request": about_request.reference if about_request else "",
+        },
+        from_state=None,
     )
     personalisation = {"reference": complaint.reference, "target_date": long_date(deadline.target)}
     for key in rules.start.messages:

@@ -6,12 +6,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.domain.audit import record_event
 from portal.models import (
     DELIVERY_STATUSES,
     FAILED_STATUSES,
     Attention,
     AuditActor,
-    AuditEvent,
+    DataRequest,
     OutboxMessage,
 )
 from portal.workflow.definition import WorkflowDefinition
@@ -75,12 +76,13 @@ def raise_if_unreachable(
     detail = f"The {row.message_key.replace('_', ' ')} {row.channel} was not delivered: {reason}."
     item = Attention(request_id=row.request_id, kind=kind, outbox_id=row.id, detail=detail)
     session.add(item)
-    session.add(
-        AuditEvent(
-            request_id=row.request_id,
-            actor=AuditActor.system("GOV.UK Notify"),
-            action="message_failed",
-            detail={"message": row.message_key, "channel": row.channel, "reason": reason},
-        )
+    record_event(
+        session,
+        session.get(DataRequest, row.request_id) if row.request_id else None,
+        AuditActor.system("GOV.UK Notify"),
+        "message_failed",
+        {"message": row.message_key, "channel": row.channel, "reason": reason},
+        from_state=None,
+        to_state=None,
     )
     return item

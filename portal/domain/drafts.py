@@ -3,13 +3,13 @@
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.domain import FieldError, as_utc, uploads
 from portal.domain.scanning import Scanner
 from portal.domain.uploads import new_upload, safe_filename  # noqa: F401 (safe_filename: re-export)
-from portal.models import Draft, Upload, VerificationCode
+from portal.models import Draft, Upload
 
 DRAFT_LIFETIME = timedelta(hours=24)
 
@@ -83,16 +83,3 @@ def save_answers(
 
 def _contact_changed(draft: Draft, data: dict) -> bool:
     return draft.verified_contact not in (data.get("email"), data.get("mobile"))
-
-
-def purge_stale_drafts(session: Session, now: datetime) -> int:
-    """Unsubmitted answers are personal data we have no reason to keep: delete them a day on."""
-    cutoff = now - DRAFT_LIFETIME
-    stale = select(Draft.id).where(Draft.request_id.is_(None), Draft.updated_at < cutoff)
-    ids = list(session.scalars(stale))
-    if ids:
-        session.execute(delete(VerificationCode).where(VerificationCode.draft_id.in_(ids)))
-        session.execute(delete(Upload).where(Upload.draft_id.in_(ids), Upload.request_id.is_(None)))
-        session.execute(delete(Draft).where(Draft.id.in_(ids)))
-    session.commit()
-    return len(ids)

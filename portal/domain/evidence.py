@@ -17,6 +17,7 @@ from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain import uploads as upload_rules
 from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
+from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, requester_recipients
 from portal.domain.uploads import (
@@ -27,7 +28,6 @@ from portal.domain.uploads import (
     new_upload,
 )
 from portal.models import (
-    AuditActor,
     AuditEvent,
     DataRequest,
     EvidenceFile,
@@ -84,13 +84,13 @@ def waiting_for(definition: WorkflowDefinition, request: DataRequest) -> str | N
 
 def proof_asked(session: Session, request: DataRequest) -> str:
     """The kind of proof staff last asked for (identity when they did not say)."""
-    detail = session.scalar(
-        select(AuditEvent.detail)
+    found = session.scalar(
+        select(AuditEvent)
         .where(AuditEvent.request_id == request.id, AuditEvent.action == "request_evidence")
         .order_by(AuditEvent.id.desc())
         .limit(1)
     )
-    kind = (detail or {}).get("evidence_kind")
+    kind = (found.detail if found else {}).get("evidence_kind")
     return kind if kind in KIND_LABELS and kind != "answer" else "identity"
 
 
@@ -198,18 +198,13 @@ def submit_evidence(
             )  # fmt: skip
         else:
             flag_modified(request, "answers")  # a version bump: staff see something changed
-        session.add(
-            AuditEvent(
-                request_id=request.id,
-                actor=AuditActor.acting(REQUESTER),
-                action="evidence_sent",
-                from_state=request.state,
-                to_state=request.state,
-                detail={
-                    "kind": submission.kind,
-                    "files": [u.upload.filename for u in submission.files],
-                },
-            )
+        record_event(
+            session,
+            request,
+            REQUESTER,
+            "evidence_sent",
+            {"kind": submission.kind, "file_count": len(submission.files)},
+            personal={"files": [u.upload.filename for u in submission.files]},
         )
         if waiting != QUESTION:
             # Staff must know proof has arrived: until they accept it the clock does not run.
@@ -277,15 +272,13 @@ def review_evidence(
     item.decided_at = ctx.now()
     submission = item.submission
     try:
-        session.add(
-            AuditEvent(
-                request_id=request.id,
-                actor=AuditActor.acting(actor),
-                action=f"evidence_{item.status}",
-                from_state=request.state,
-                to_state=request.state,
-                detail={"file": item.upload.filename, "reason": reason},
-            )
+        record_event(
+            session,
+            request,
+            actor,
+            f"evidence_{item.status}",
+            {"sha256": item.upload.sha256},
+            personal={"file": item.upload.filename, "reason": reason},
         )
         restart = _restart_transition(definition, request.state)
         if decision == "accept" and submission.kind != "answer" and restart is not None:

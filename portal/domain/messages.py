@@ -7,13 +7,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal.domain import DomainError
+from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.outbox import ONE_TIME_CODES, queue
 from portal.models import (
     FAILED_STATUSES,
     OUTBOX_STATUSES,
-    AuditActor,
-    AuditEvent,
     DataRequest,
     OutboxMessage,
 )
@@ -118,16 +117,13 @@ def resend_message(
     if not claimed:
         session.rollback()
         raise ResendRefused("This message has already been sent again.")
-    session.add(
-        AuditEvent(
-            request_id=row.request_id,
-            actor=AuditActor.acting(actor),
-            action="message_resent",
-            from_state=request.state if request else None,
-            to_state=request.state if request else None,
-            detail={"message": row.message_key, "channel": channel, "failed_channel": row.channel},
-            created_at=ctx.now(),
-        )
+    record_event(
+        session,
+        request,
+        actor,
+        "message_resent",
+        {"message": row.message_key, "channel": channel, "failed_channel": row.channel},
+        at=ctx.now(),
     )
     session.commit()
     return new

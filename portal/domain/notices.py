@@ -363,7 +363,11 @@ def complete_recipient_task(
         today,
     )
     record_event(
-        session, request, actor, "recipient_told", {"recipient": task.recipient, "how": how}
+        session,
+        request,
+        actor,
+        "recipient_told",
+        personal={"recipient": task.recipient, "how": how},
     )
     session.flush()
     tasks = [t for t in request.recipient_tasks if t.notice_id == task.notice_id]

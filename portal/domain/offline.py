@@ -5,9 +5,10 @@ import secrets
 from datetime import UTC, date, datetime, time
 
 from portal.domain import DomainError, FieldError
+from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.requests import create_request
-from portal.models import AuditActor, AuditEvent, DataRequest, Draft
+from portal.models import DataRequest, Draft
 from portal.workflow import Actor
 
 # How a request reached the council, and how staff pages name it.
@@ -58,15 +59,13 @@ def log_offline_request(ctx: DomainContext, data: dict, actor: Actor) -> DataReq
         # Noon UTC is the same calendar day in London whatever the season.
         received_at = datetime.combine(received_on, time(12, 0), tzinfo=UTC)
         request = create_request(ctx, draft, answers, received_at, channel=data["channel"])
-        session.add(
-            AuditEvent(
-                request_id=request.id,
-                actor=AuditActor.acting(actor),
-                action="logged_offline",
-                from_state=None,
-                to_state=request.state,
-                detail={"channel": data["channel"], "received": received_on.isoformat()},
-            )
+        record_event(
+            session,
+            request,
+            actor,
+            "logged_offline",
+            {"channel": data["channel"], "received": received_on.isoformat()},
+            from_state=None,
         )
         session.commit()
     except Exception:

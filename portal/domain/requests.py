@@ -8,11 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from portal.deadlines import long_date, received_date
 from portal.domain import DomainError
 from portal.domain import answers as read
+from portal.domain.audit import record_event
 from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients, triage_team
 from portal.domain.references import new_reference
-from portal.models import REQUESTER, AuditActor, AuditEvent, DataRequest, Draft, Person, Upload
+from portal.models import REQUESTER, AuditActor, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHT_LABELS, RIGHTS
 from portal.workflow import RequestFacts, start_state
 
@@ -174,15 +175,13 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
     acknowledgement (inside the caller's transaction)."""
     deadline = record_clock(session, definition, request, working, today, definition.start.clock)
     request.legacy_regime = bool(deadline and deadline.legacy)
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=actor,
-            action="submit",
-            from_state=None,
-            to_state=request.state,
-            detail={"channel": request.channel, "received": today.isoformat()},
-        )
+    record_event(
+        session,
+        request,
+        actor,
+        "submit",
+        {"channel": request.channel, "received": today.isoformat()},
+        from_state=None,
     )
     personalisation = {
         "reference": request.reference,

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.content import CONTENT
 from portal.domain import DomainError, FieldError, as_utc
+from portal.domain.audit import record_event
 from portal.domain.passwords import HASHER
 from portal.models import (
     STAFF_ROLES,
     AuditActor,
-    AuditEvent,
     RoleGrant,
     SignInFailure,
     StaffUser,
@@ -499,4 +499,4 @@ def load_user(session: Session, user_id: str) -> StaffUser | None:
 
 
 def _audit(session: Session, actor: AuditActor, action: str, detail: dict) -> None:
-    session.add(AuditEvent(actor=actor, action=action, detail=detail))
+    record_event(session, None, actor, action, detail)

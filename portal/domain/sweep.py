@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.deadlines import long_date
+from portal.domain.audit import record_event
 from portal.domain.complaints import record_acknowledgements
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue
-from portal.models import AuditActor, AuditEvent, DataRequest
+from portal.models import AuditActor, DataRequest
 from portal.workflow import WorkflowDefinition
 
 
@@ -61,15 +62,12 @@ def sweep(ctx: DomainContext) -> SweepReport:
             if not request.overdue:
                 request.overdue = True
                 report.flagged_overdue += 1
-                session.add(
-                    AuditEvent(
-                        request_id=request.id,
-                        actor=AuditActor.system("system"),
-                        action="flag_overdue",
-                        from_state=request.state,
-                        to_state=request.state,
-                        detail={"due": due.isoformat()},
-                    )
+                record_event(
+                    session,
+                    request,
+                    AuditActor.system("system"),
+                    "flag_overdue",
+                    {"due": due.isoformat()},
                 )
             if working.is_working_day(today):
                 report.escalations += len(

@@ -1,8 +1,9 @@
 """Answering a service's search task: "data found" (with what) or "no data held"."""
 
 from portal.domain import DomainError, FieldError
+from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
-from portal.models import AuditActor, AuditEvent, DataRequest, ServiceTask
+from portal.models import DataRequest, ServiceTask
 from portal.workflow import Actor
 
 ANSWERS = ("data_found", "no_data")
@@ -25,15 +26,12 @@ def answer_task(
     request = session.get(DataRequest, task.request_id)
     before = task.status
     task.status, task.finding, task.answered_at = answer, (finding or "").strip() or None, now
-    session.add(
-        AuditEvent(
-            request_id=request.id,
-            actor=AuditActor.acting(actor),
-            action="answer_task",
-            from_state=request.state,
-            to_state=request.state,
-            detail={"service": task.service, "before": before, "after": answer},
-        )
+    record_event(
+        session,
+        request,
+        actor,
+        "answer_task",
+        {"service": task.service, "before": before, "after": answer},
     )
     session.commit()
     return task

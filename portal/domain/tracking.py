@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.domain.audit import record_event
 from portal.domain.verification import (
     CodeResult,
     TooManyCodes,
@@ -81,13 +82,13 @@ def confirm_tracking(session: Session, draft: Draft, code: str, now: datetime, s
         session.commit()
         return CodeResult.WRONG  # a decoy code guessed: still nothing to see
     if result is CodeResult.OK:
-        session.add(
-            AuditEvent(
-                request_id=draft.request_id,
-                actor=REQUESTER,
-                action="requester_signed_in",
-                detail={},
-            )
+        record_event(
+            session,
+            session.get(DataRequest, draft.request_id),
+            REQUESTER,
+            "requester_signed_in",
+            from_state=None,
+            to_state=None,
         )
         session.commit()
     return result
@@ -100,13 +101,13 @@ def tracked_request(session: Session, draft: Draft | None) -> DataRequest | None
 
 
 def latest_question(session: Session, request: DataRequest) -> str | None:
-    detail = session.scalar(
-        select(AuditEvent.detail)
+    found = session.scalar(
+        select(AuditEvent)
         .where(AuditEvent.request_id == request.id, AuditEvent.action == "ask_clarification")
         .order_by(AuditEvent.id.desc())
         .limit(1)
     )
-    return (detail or {}).get("question")
+    return (found.detail if found else {}).get("question")
 
 
 def sent_notices(request: DataRequest) -> list[Notice]:

@@ -254,7 +254,11 @@ def confirmation():
 def privacy():
     notice = privacy_notice()
     return render_template(
-        "public/privacy.html", title=f"{notice['service']}: privacy notice", notice=notice
+        "public/privacy.html",
+        title=f"{notice['service']}: privacy notice",
+        notice=notice,
+        # The portal's own retention, from the schedule the worker applies.
+        portal_retention=current_app.extensions["retention"],
     )
 
 

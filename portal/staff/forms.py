@@ -710,3 +710,19 @@ class OfflineComplaintForm(GovForm):
     def validate_postcode(self, field):
         if self.address.data and not field.data:
             raise StopValidation("Enter the postcode")
+
+
+class LegalHoldForm(VersionedForm):
+    reason = long_text_field(
+        "Why must this request be kept?",
+        "Why the request must be kept",
+        1000,
+        "Enter why the request must be kept",
+        "For example: a tribunal case or an ICO investigation. The retention schedule removes "
+        "nothing of this request until the hold is lifted.",
+    )
+    submit = SubmitField("Put on legal hold", widget=GovSubmitInput())
+
+
+class LiftLegalHoldForm(VersionedForm):
+    submit = SubmitField("Lift the legal hold", widget=GovSubmitInput())

@@ -79,6 +79,8 @@ STAFF = {
     "staff.new_request": ("dpo",),
     "staff.new_complaint": ("dpo",),
     "staff.messages": ("dpo",),
+    "staff.audit_trail": ("dpo",),
+    "staff.legal_hold": ("dpo",),
     "staff.resend": ("dpo",),
     "staff.services_page": ("dpo", "admin"),
     "staff.accounts": ("admin",),

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from portal.content import privacy_notice
+from tests.helpers import normalise
 
 
 @pytest.mark.parametrize(
@@ -142,3 +143,26 @@ def test_captured_messages_page_only_without_a_notify_key(make_app):
 def test_unknown_page_is_a_gov_uk_404(client_request):
     page = client_request.get("/no-such-page", expected_status=404)
     assert page.h1.get_text(strip=True) == "Page not found"
+
+
+def test_the_privacy_page_states_the_portals_retention_from_the_schedule(
+    client_request, tmp_path, make_app
+):
+    import shutil
+    from pathlib import Path
+
+    text = normalise(client_request.get("/privacy").get_text())
+    assert "We keep proof of identity and of the authority to act for someone for 30 days" in text
+    assert "We keep the copies of records we send you for 60 days after the time to" in text
+    assert "for 1 year after we send them" in text
+    assert "After 6 years from the close of a request or complaint we keep only" in text
+    # Changed in the file, changed on the page.
+    folder = tmp_path / "workflows"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "workflows", folder)
+    schedule = folder / "retention.yaml"
+    schedule.write_text(schedule.read_text().replace("keep: 6 years", "keep: 7 years"))
+    other = make_app(WORKFLOW_DIR=str(folder))
+    page = normalise(other.test_client().get("/privacy").get_data(as_text=True))
+    assert (
+        "for 7 years after your request or complaint is closed" in page and "After 7 years" in page
+    )
