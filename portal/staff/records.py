@@ -10,6 +10,7 @@ from portal.domain.retention import lift_legal_hold, place_legal_hold
 from portal.extensions import db
 from portal.forms.errors import show_error
 from portal.models import AuditChainHead
+from portal.numbers import whole_number
 from portal.runtime import domain_context
 from portal.staff.access import actor, staff_required, visible_request_or_404
 from portal.staff.forms import LegalHoldForm, LiftLegalHoldForm
@@ -17,8 +18,7 @@ from portal.staff.staff_blueprint import staff
 
 
 def _version(form) -> int:
-    value = form.version.data
-    return int(value) if value and str(value).isdigit() else -1
+    return whole_number(form.version.data, -1)
 
 
 @staff.route("/requests/<reference>/legal-hold", methods=["GET", "POST"])

@@ -19,8 +19,10 @@ from bs4 import BeautifulSoup
 from flask import g
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete
 
 from portal.extensions import db
+from portal.models import SignInFailure
 from tests.factories import make_request
 from tests.helpers import ClientRequest, latest_code
 from tests.staff_helpers import PASSWORD, current_code, make_staff
@@ -358,6 +360,7 @@ def _staff_sign_in(user):
         # reset, role changed or deactivated by an administrator) before signing in again.
         user.last_totp_step = None
         user.failed_attempts, user.locked_until = 0, None
+        db.session.execute(delete(SignInFailure).where(SignInFailure.staff_id == user.id))
         user.role, user.services, user.active = role, services, True
         user.totp_secret, user.totp_confirmed, user.must_change_password = secret, True, False
         db.session.commit()
