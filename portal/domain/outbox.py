@@ -45,6 +45,16 @@ def handling_staff(definition: WorkflowDefinition, request: DataRequest) -> list
     return [("email", routing.team_emails[routing.triage_team])]
 
 
+# How a request or complaint arrived, as the staff message says it.
+RECEIVED_BY = {
+    "online": "online",
+    "post": "by post",
+    "phone": "by phone",
+    "email": "by email",
+    "in_person": "in person",
+}
+
+
 def triage_team(definition: WorkflowDefinition) -> list[tuple[str, str]]:
     """The DPO team's mailbox, told of every new request."""
     routing = definition.routing

@@ -11,20 +11,11 @@ from portal.domain import answers as read
 from portal.domain.audit import record_event
 from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, requester_recipients, triage_team
+from portal.domain.outbox import RECEIVED_BY, queue, requester_recipients, triage_team
 from portal.domain.references import new_reference
 from portal.models import REQUESTER, AuditActor, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHT_LABELS, RIGHTS
 from portal.workflow import RequestFacts, start_state
-
-# How a request arrived, as the staff message says it.
-RECEIVED_BY = {
-    "online": "online",
-    "post": "by post",
-    "phone": "by phone",
-    "email": "by email",
-    "in_person": "in person",
-}
 
 
 def facts_for(request: DataRequest, today: date, first_month_due=None) -> RequestFacts:

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.runtime import definition
 from portal.workflow import Actor
-from tests.factories import DPO, context, make_request, pdf_bytes, staff_actor
+from tests.factories import DPO, context, make_complaint, make_request, pdf_bytes, staff_actor
 
 REQUESTER = Actor("requester")
 DAY = date(2026, 11, 26)
@@ -95,3 +95,12 @@ def test_with_nobody_else_proof_goes_to_the_dpo_team(session):
     [message] = told("staff_evidence_sent")
     assert message.recipient == dpo_team()
     assert told("staff_requester_update") == []
+
+
+def test_the_dpo_team_hears_of_every_complaint_too(session):
+    complaint = make_complaint(session)
+    [message] = told("staff_new_request")
+    assert message.recipient == dpo_team() and message.request_id == complaint.id
+    assert message.personalisation["reference"] == complaint.reference
+    assert message.personalisation["right"] == "Complaint"
+    assert message.personalisation["received_by"] == "online"
