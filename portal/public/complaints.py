@@ -5,7 +5,7 @@ redirect."""
 
 from types import SimpleNamespace
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 
 from portal.domain import DomainError
 from portal.domain.complaints import (
@@ -18,28 +18,21 @@ from portal.domain.complaints import (
 )
 from portal.domain.drafts import find_draft, save_answers
 from portal.domain.tracking import tracked_request
-from portal.domain.verification import CodeResult, check_code, latest_code, send_code
+from portal.domain.verification import latest_code
 from portal.extensions import db, limiter
-from portal.forms.errors import error_text
 from portal.limits import codes_limit, start_limit
 from portal.models import DataRequest
 from portal.public import forms
+from portal.public.contact_codes import code_accepted, send_confirmation_code
 from portal.public.public_blueprint import public
 from portal.rights import COMPLAINT_ABOUT
-from portal.runtime import clock, definition, domain_context, scanner
+from portal.runtime import clock, domain_context, scanner
 
 SESSION_KEY = "complaint_id"
 PAGE_FORMS = {
     "complaint-about": (forms.ComplaintAboutForm, "What is your complaint about?"),
     "complaint-details": (forms.ComplaintDetailsForm, "Tell us about your complaint"),
     "complaint-contact": (forms.ComplaintContactForm, "Your contact details"),
-}
-CODE_ERRORS = {
-    CodeResult.WRONG: "The code is not correct. Check it and try again",
-    CodeResult.EXPIRED: "The code has expired. Ask for a new code",
-    CodeResult.TOO_MANY_ATTEMPTS: "You have entered the wrong code too many times. "
-    "Ask for a new code",
-    CodeResult.NO_CODE: "Ask for a new code",
 }
 
 
@@ -108,17 +101,7 @@ def complaint_page(page):
 
 
 def _send_code(draft, destination):
-    try:
-        send_code(
-            db.session,
-            definition(),
-            draft,
-            *destination,
-            clock().now(),
-            current_app.config["SECRET_KEY"],
-        )
-    except DomainError as error:
-        session["code_error"] = error_text(error)
+    send_confirmation_code(draft, destination)
     return redirect(url_for("public.complaint_confirm"))
 
 
@@ -134,13 +117,8 @@ def complaint_confirm():
     if draft.verified_contact == destination[1]:
         return redirect(url_for("public.complaint_check"))
     form = forms.ConfirmCodeForm()
-    if form.validate_on_submit():
-        result = check_code(
-            db.session, draft, form.code.data, clock().now(), current_app.config["SECRET_KEY"]
-        )
-        if result is CodeResult.OK:
-            return redirect(url_for("public.complaint_check"))
-        form.code.errors.append(CODE_ERRORS[result])
+    if code_accepted(draft, form):
+        return redirect(url_for("public.complaint_check"))
     return render_template(
         "public/confirm_contact.html",
         form=form,

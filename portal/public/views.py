@@ -9,13 +9,14 @@ from portal.content import privacy_notice
 from portal.domain import DomainError
 from portal.domain.drafts import find_draft, new_draft, save_answers
 from portal.domain.requests import submit_request
-from portal.domain.verification import CodeResult, check_code, latest_code, send_code
+from portal.domain.verification import latest_code
 from portal.extensions import db, limiter
-from portal.forms.errors import error_text, show_error
+from portal.forms.errors import show_error
 from portal.limits import codes_limit, start_limit, uploads_limit
 from portal.models import CapturedMessage, DataRequest
 from portal.notify.configured import capturing
 from portal.public import forms
+from portal.public.contact_codes import code_accepted, send_confirmation_code
 from portal.public.public_blueprint import public
 from portal.public.summary import summary_rows
 from portal.questions import forms as question_forms
@@ -134,17 +135,7 @@ def _after_answer(draft, step, change):
 
 
 def _send_code_and_confirm(draft, destination, change):
-    try:
-        send_code(
-            db.session,
-            definition(),
-            draft,
-            *destination,
-            clock().now(),
-            current_app.config["SECRET_KEY"],
-        )
-    except DomainError as error:
-        session["code_error"] = error_text(error)
+    send_confirmation_code(draft, destination)
     return redirect(url_for("public.confirm_contact", change=1 if change else None))
 
 
@@ -161,21 +152,8 @@ def confirm_contact():
     if draft.verified_contact == destination[1]:
         return redirect(url_for("public.check"))
     form = forms.ConfirmCodeForm()
-    if form.validate_on_submit():
-        result = check_code(
-            db.session, draft, form.code.data, clock().now(), current_app.config["SECRET_KEY"]
-        )
-        if result is CodeResult.OK:
-            return redirect(url_for("public.check"))
-        form.code.errors.append(
-            {
-                CodeResult.WRONG: "The code is not correct. Check it and try again",
-                CodeResult.EXPIRED: "The code has expired. Ask for a new code",
-                CodeResult.TOO_MANY_ATTEMPTS: "You have entered the wrong code too many times. "
-                "Ask for a new code",
-                CodeResult.NO_CODE: "Ask for a new code",
-            }[result]
-        )
+    if code_accepted(draft, form):
+        return redirect(url_for("public.check"))
     code = latest_code(db.session, draft)
     return render_template(
         "public/confirm_contact.html",
