@@ -15,7 +15,7 @@ from portal.domain.actions import apply_in_transaction, one_transaction
 from portal.domain.audit import record_event
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import RECEIVED_BY, queue, requester_recipients, triage_team
+from portal.domain.outbox import queue, requester_recipients, tell_dpo_team_of_new
 from portal.domain.references import new_reference
 from portal.models import (
     REQUESTER,
@@ -150,20 +150,8 @@ def create_complaint(
     personalisation = {"reference": complaint.reference, "target_date": long_date(deadline.target)}
     for key in rules.start.messages:
         queue(session, definition, key, requester_recipients(complaint), personalisation, complaint)
-    # The DPO team hears of every complaint at once, as of every request.
-    queue(
-        session,
-        definition,
-        "staff_new_request",
-        triage_team(definition),
-        {
-            "reference": complaint.reference,
-            "right": "Complaint",
-            "received_by": RECEIVED_BY.get(channel, channel),
-            "due_date": long_date(complaint.due_date) if complaint.due_date else "",
-        },
-        complaint,
-    )
+    due = long_date(complaint.due_date) if complaint.due_date else ""
+    tell_dpo_team_of_new(session, definition, complaint, "Complaint", due)
     return complaint
 
 

@@ -61,6 +61,25 @@ def triage_team(definition: WorkflowDefinition) -> list[tuple[str, str]]:
     return [("email", routing.team_emails[routing.triage_team])]
 
 
+def tell_dpo_team_of_new(
+    session: Session, definition: WorkflowDefinition, case: DataRequest, kind: str, due: str
+) -> None:
+    """The DPO team hears at once of every new request or complaint, however it arrived."""
+    queue(
+        session,
+        definition,
+        "staff_new_request",
+        triage_team(definition),
+        {
+            "reference": case.reference,
+            "right": kind,
+            "received_by": RECEIVED_BY.get(case.channel, case.channel),
+            "due_date": due,
+        },
+        case,
+    )
+
+
 def read_where(request: DataRequest) -> str:
     """Where a text message tells the requester to read the details: never their email when
     we do not email them."""

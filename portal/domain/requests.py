@@ -11,7 +11,7 @@ from portal.domain import answers as read
 from portal.domain.audit import record_event
 from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import RECEIVED_BY, queue, requester_recipients, triage_team
+from portal.domain.outbox import queue, requester_recipients, tell_dpo_team_of_new
 from portal.domain.references import new_reference
 from portal.models import REQUESTER, AuditActor, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHT_LABELS, RIGHTS
@@ -181,17 +181,10 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
     }
     for key in definition.start.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)
-    # The DPO team hears of every new request at once, however it arrived.
-    queue(
+    tell_dpo_team_of_new(
         session,
         definition,
-        "staff_new_request",
-        triage_team(definition),
-        {
-            "reference": request.reference,
-            "right": request.data_right.capitalize(),
-            "received_by": RECEIVED_BY.get(request.channel, request.channel),
-            "due_date": personalisation["due_date"] or "(not yet started)",
-        },
         request,
+        request.data_right.capitalize(),
+        personalisation["due_date"] or "(not yet started)",
     )
