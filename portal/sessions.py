@@ -52,6 +52,20 @@ class ServerSession(CallbackDict, SessionMixin):
         self.expires = expires
         self.modified = False
         self.rotate = False
+        self.accessed = False
+
+    # Read access marks the response as varying by cookie, as Flask's own session does.
+    def __getitem__(self, key):
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key, default=None):
+        self.accessed = True
+        return super().setdefault(key, default)
 
     def clear(self):
         # Whoever clears the session (signing in, signing out, starting afresh) gets a new token,
@@ -172,6 +186,8 @@ class ServerSessionInterface(SessionInterface):
     # --- Flask's interface ---------------------------------------------------------------------
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
+            return ServerSession()  # stylesheets and scripts need no session: no store read
         area = area_of(request)
         token = request.cookies.get(self.cookie_name(app, area))
         if token and 20 <= len(token) <= 100:
@@ -198,7 +214,7 @@ class ServerSessionInterface(SessionInterface):
             "httponly": True,
             "samesite": self.get_cookie_samesite(app),
         }
-        if session.accessed:
+        if session.accessed or session.modified:
             response.vary.add("Cookie")
         if session.rotate and session.token:
             self.store.delete(_key(session.token))

@@ -253,3 +253,15 @@ def test_sessions_in_redis_end_on_sign_out(make_app, tmp_path):
         assert keys[0] not in server.keys(f"{prefix}:session:*")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_static_assets_read_no_session(app, client, monkeypatch):
+    sign_in(client, make_staff())
+    reads = []
+    store = app.session_interface.store
+    original = store.load
+    monkeypatch.setattr(store, "load", lambda *a: reads.append(a) or original(*a))
+    response = client.get("/static/govuk/portal.min.css")
+    assert response.status_code == 200 and reads == []
+    client.get("/staff/requests")
+    assert len(reads) == 1
