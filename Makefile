@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # database beside PG_TEST_URL's (test_gw0, test_gw1...), created and dropped by the suite.
 TEST_WORKERS ?= auto
 
-.PHONY: run install install-test test test-renamed-workflow test-postgres test-browser fuzz audit bench lint format assets clean
+.PHONY: run install install-test test test-renamed-workflow test-postgres test-browser fuzz audit bench lint format assets static-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,9 +81,15 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Rebuild static/govuk from GOV.UK Frontend (needs Node and npm; the portal itself does not).
+# Rebuild static/govuk from GOV.UK Frontend (needs Node and npm; the portal itself does not),
+# then the fingerprinted, compressed copies in static/build/ (committed: `make run` needs neither).
 assets:
 	cd assets-src && npm ci && node build.mjs
+	$(MAKE) static-build
+
+# Only the fingerprinted and compressed copies of static/ (Python; after editing init.js etc.).
+static-build: install
+	$(BIN)/python -m portal.assets
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .pytest_cache .ruff_cache
