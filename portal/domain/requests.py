@@ -149,6 +149,7 @@ def create_request(
     request.people = _people(answers)
     # The first state depends on the people (a child's age), so it is chosen once they are known.
     request.state = start_state(definition, facts_for(request, today), today)
+    request.is_open = definition.states[request.state].is_open
     session.add(request)
     session.flush()
     session.execute(
