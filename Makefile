@@ -68,10 +68,13 @@ fuzz: install-test
 audit: install-test
 	$(BIN)/python .ci/audit.py
 
-# Throughput of the Notify outbox worker against a local Notify server, as ratios to a
-# baseline measured in the same run. PostgreSQL by default (its schema is replaced).
+# The whole benchmark (page weight, the queue, the submit path and the sweep at each size in
+# BENCH_SIZES, and the Notify worker), each figure beside a baseline measured in the same run:
+# bench/results.json and bench/results.md. BENCH_DATABASE_URL's schema is replaced (the database
+# is created if missing). A quick run: `make bench BENCH_SIZES=10000 BENCH_ROUNDS=3`.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 bench: install-test
-	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m benchmarks.notify_throughput
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.run
 
 lint:
 	$(BIN)/ruff check .

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pyotp
 import requests
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from portal.bench_data import BENCH_PASSWORD, BENCH_TOTP_SECRET, DPO_EMAIL, iter_sizes
 
@@ -502,6 +502,14 @@ def notify(database_url: str, env: dict) -> dict:
 
 def replace_schema(database_url: str, env: dict) -> None:
     if database_url.startswith("postgresql"):
+        url = make_url(database_url)
+        server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as c:
+            if not c.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).scalar():
+                c.execute(text(f'CREATE DATABASE "{url.database}"'))
+        server.dispose()
         engine = create_engine(database_url)
         with engine.begin() as c:
             c.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
