@@ -1,16 +1,16 @@
 """The queue at scale: a stored open flag with partial indexes of open requests, a caseworker's
 requests by service, and a trigram index for name search on PostgreSQL
 
-Revision ID: 0012_queue_at_scale
-Revises: 0008_outcome_notices
+Revision ID: 0013_queue_at_scale
+Revises: 0012_complaints
 """
 
 import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
-revision = "0012_queue_at_scale"
-down_revision = "0008_outcome_notices"
+revision = "0013_queue_at_scale"
+down_revision = "0012_complaints"
 branch_labels = None
 depends_on = None
 
