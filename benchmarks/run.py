@@ -548,7 +548,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFY_")}
     env.update(DATABASE_URL=database_url, PORTAL_ENV="development", PYTHONUNBUFFERED="1")
-    env.setdefault("SECRET_KEY", "bench-" + "k" * 40)
+    # The same key in this process (which reads the sealed one-time codes) and the servers.
+    os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 40)
+    env["SECRET_KEY"] = os.environ["SECRET_KEY"]
     results = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": database_url.split(":")[0].split("+")[0],
