@@ -11,7 +11,7 @@ the sweep still submits."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, tuple_, update
 
 from portal.deadlines import long_date
 from portal.domain.audit import record_event
@@ -64,11 +64,10 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
     report.complaints_acknowledged = record_acknowledgements(ctx)
     after: tuple[date, int] | None = None
     while True:
+        # (due date, id) after the last batch's: an index range, so each batch starts where
+        # the last stopped instead of reading again what came before.
         keyset = (
-            or_(
-                DataRequest.due_date > after[0],
-                and_(DataRequest.due_date == after[0], DataRequest.id > after[1]),
-            )
+            tuple_(DataRequest.due_date, DataRequest.id) > tuple_(*after)
             if after
             else DataRequest.id.is_not(None)
         )
