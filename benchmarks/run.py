@@ -263,25 +263,25 @@ def queue_views(base: str, bare: str, database_url: str) -> dict:
 
 
 def read_code(database_url: str) -> str:
-    """Send the queued messages with the capture sender (the worker's job) and read the code."""
+    """The code just sent, read from the outbox as the worker would (opened with the key it
+    was sealed with), without sending anything else that waits there."""
     from portal import create_app
-    from portal.deadlines.calendar import now_utc
+    from portal.domain.sealing import CODE_SEAL
     from portal.extensions import db
-    from portal.models import CapturedMessage
-    from portal.notify.dispatch import dispatch
-    from portal.notify.senders import CaptureSender
-    from portal.runtime import definition
+    from portal.models import OutboxMessage
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "NOTIFY_API_KEY": None})
     with app.app_context():
-        dispatch(db.session, definition(), CaptureSender(db.session), now_utc)
-        bodies = db.session.scalars(
-            select(CapturedMessage.body).order_by(CapturedMessage.id.desc()).limit(20)
-        ).all()
+        row = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.message_key == "verification_code")
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        ).one()
+        code = CODE_SEAL.open_all(row.personalisation)["code"]
         db.session.remove()
         db.engine.dispose()
-    body = next(b for b in bodies if "confirmation code" in b)
-    return re.search(r"\b(\d{6})\b", body).group(1)
+    return code
 
 
 JOURNEY = [
