@@ -22,7 +22,8 @@ bench/results.json and bench/results.md.
 
 Environment: BENCH_DATABASE_URL (replaced schema; default PostgreSQL at PG_TEST_URL's server,
 database `bench`), BENCH_SIZES, BENCH_ROUNDS, BENCH_PORT (default 5105; the bare app uses the
-next port), BENCH_OUT (default bench/), BENCH_PARTS (default static,queue,submit,sweep,notify).
+next port), BENCH_OUT (default bench/), BENCH_PARTS (default static,queue,submit,sweep,notify),
+BENCH_SEED=reuse (measure the data a previous run left at that size, set back to 90 % closed).
 """
 
 import json
