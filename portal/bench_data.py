@@ -8,6 +8,7 @@ open or closed comes from the workflow file. Rows are written with COPY on Postg
 million requests, about eight million rows, in a few minutes on two cores) and executemany
 elsewhere. Refused in production: it is made-up data."""
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from portal.domain.audit import event_hash
 from portal.domain.references import ALPHABET
 from portal.models import DataRequest, StaffUser
 from portal.rights import RIGHTS
@@ -305,6 +307,15 @@ def seed(
         t: _next_id(session, t) for t in ("person", "service_task", "clock_event", "audit_event")
     }
     created = datetime.now(UTC)
+    head = session.execute(
+        text("SELECT count, hash, last_at FROM audit_chain_head WHERE id = 1")
+    ).one()
+    last_at = (
+        head.last_at.replace(tzinfo=UTC)
+        if head.last_at and not head.last_at.tzinfo
+        else head.last_at
+    )
+    chain = {"seq": head.count, "prev": head.hash, "at": max(created, last_at or created)}
 
     tables: dict[str, list[tuple]] = {}
 
@@ -386,21 +397,42 @@ def seed(
             events.append(("complete", first_state, state, "{}", 1))
         for action, before, after, detail, by_staff in events:
             kind, name = ("staff", "Bench DPO") if by_staff else ("requester", "requester")
+            # Each event a link of the audit chain, as record_event makes them.
+            chain["seq"] += 1
+            columns = {
+                "seq": chain["seq"],
+                "request_id": n,
+                "actor_kind": kind,
+                "actor_staff_id": staff["dpo"] if by_staff else None,
+                "actor_role": "dpo" if by_staff else None,
+                "actor_name": name,
+                "action": action,
+                "from_state": before,
+                "to_state": after,
+                "detail": json.loads(detail),
+                "personal_sha256": None,
+                "created_at": chain["at"],
+            }
+            digest = event_hash(chain["prev"], columns)
             tables["audit_event"].append(
                 (
                     ids["audit_event"],
                     n,
                     kind,
-                    staff["dpo"] if by_staff else None,
-                    "dpo" if by_staff else None,
+                    columns["actor_staff_id"],
+                    columns["actor_role"],
                     name,
                     action,
                     before,
                     after,
                     detail,
-                    received_at,
+                    chain["at"],
+                    chain["seq"],
+                    chain["prev"],
+                    digest,
                 )
             )
+            chain["prev"] = digest
             ids["audit_event"] += 1
         report.requests += 1
         report.open += is_open
@@ -414,6 +446,12 @@ def seed(
         report.tasks += len(tables["service_task"])
         report.clock_events += len(tables["clock_event"])
         report.audit_events += len(tables["audit_event"])
+    session.execute(
+        text(
+            "UPDATE audit_chain_head SET count = :count, hash = :hash, last_at = :at WHERE id = 1"
+        ),
+        {"count": chain["seq"], "hash": chain["prev"], "at": chain["at"]},
+    )
     _reset_sequences(session)
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
@@ -469,6 +507,9 @@ COLUMNS = {
         "to_state",
         "detail",
         "created_at",
+        "seq",
+        "prev_hash",
+        "hash",
     ],
 }
 

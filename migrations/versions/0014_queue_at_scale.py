@@ -1,16 +1,16 @@
 """The queue at scale: a stored open flag with partial indexes of open requests, a caseworker's
 requests by service, and a trigram index for name search on PostgreSQL
 
-Revision ID: 0013_queue_at_scale
-Revises: 0012_complaints
+Revision ID: 0014_queue_at_scale
+Revises: 0013_retention
 """
 
 import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
-revision = "0013_queue_at_scale"
-down_revision = "0012_complaints"
+revision = "0014_queue_at_scale"
+down_revision = "0013_retention"
 branch_labels = None
 depends_on = None
 
