@@ -8,7 +8,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # database beside PG_TEST_URL's (test_gw0, test_gw1...), created and dropped by the suite.
 TEST_WORKERS ?= auto
 
-.PHONY: run install install-test test test-renamed-workflow test-postgres test-browser fuzz audit bench lint format assets clean
+.PHONY: run install install-test test test-renamed-workflow test-postgres test-browser fuzz audit bench lint format assets static-build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,10 +68,13 @@ fuzz: install-test
 audit: install-test
 	$(BIN)/python .ci/audit.py
 
-# Throughput of the Notify outbox worker against a local Notify server, as ratios to a
-# baseline measured in the same run. PostgreSQL by default (its schema is replaced).
+# The whole benchmark (page weight, the queue, the submit path and the sweep at each size in
+# BENCH_SIZES, and the Notify worker), each figure beside a baseline measured in the same run:
+# bench/results.json and bench/results.md. BENCH_DATABASE_URL's schema is replaced (the database
+# is created if missing). A quick run: `make bench BENCH_SIZES=10000 BENCH_ROUNDS=3`.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 bench: install-test
-	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m benchmarks.notify_throughput
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.run
 
 lint:
 	$(BIN)/ruff check .
@@ -81,9 +84,15 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Rebuild static/govuk from GOV.UK Frontend (needs Node and npm; the portal itself does not).
+# Rebuild static/govuk from GOV.UK Frontend (needs Node and npm; the portal itself does not),
+# then the fingerprinted, compressed copies in static/build/ (committed: `make run` needs neither).
 assets:
 	cd assets-src && npm ci && node build.mjs
+	$(MAKE) static-build
+
+# Only the fingerprinted and compressed copies of static/ (Python; after editing init.js etc.).
+static-build: install
+	$(BIN)/python -m portal.assets
 
 clean:
 	rm -rf $(VENV) instance *.egg-info .pytest_cache .ruff_cache

@@ -14,7 +14,7 @@ from portal.domain.sealing import CODE_SEAL
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 from portal.logging_setup import init_request_logging
 from portal.numbers import SafeIntConverter
-from portal.security import init_security, init_upload_limits
+from portal.security import init_security, init_static_files, init_upload_limits
 from portal.sessions import init_sessions
 from portal.workflow import load_workflow
 from portal.workflow.retention import load_retention
@@ -73,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
     WTFormsHelpers(app)
     init_security(app)
+    init_static_files(app)
 
     from portal import template_helpers
     from portal.cli import register_cli

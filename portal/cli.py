@@ -32,6 +32,7 @@ def register_cli(app: Flask) -> None:
     register_notify_cli(app)
     register_staff_cli(app)
     register_records_cli(app)
+    register_bench_cli(app)
 
     @app.cli.command("deadline")
     @click.argument("received")
@@ -100,6 +101,37 @@ def register_cli(app: Flask) -> None:
         """Send queued messages, and sweep the clocks every hour. SIGTERM finishes the sends in
         flight, releases the rest and exits."""
         sys.exit(run_worker(lambda: _sweep_once(app), once=once, interval=interval))
+
+
+def register_bench_cli(app: Flask) -> None:
+    from flask import current_app
+
+    from portal.bench_data import seed
+    from portal.domain.passwords import HASHER
+    from portal.extensions import db
+    from portal.runtime import definition, today
+
+    @app.cli.group("bench")
+    def bench_cli():
+        """Data for the benchmark (`make bench`)."""
+
+    @bench_cli.command("seed")
+    @click.option("--requests", "count", type=click.IntRange(min=0), required=True)
+    @click.option("--open-share", type=click.FloatRange(0, 1), default=0.1, show_default=True)
+    def seed_command(count, open_share):
+        """Add COUNT made-up requests (90 % closed history by default), with their people,
+        service tasks, clock rows and audit trail, and the benchmark's staff accounts. Not in
+        production."""
+        if current_app.config["PRODUCTION"]:
+            click.echo("Error: made-up data is not loaded in production.", err=True)
+            sys.exit(2)
+        started = time.perf_counter()
+        report = seed(db.session, definition(), HASHER, count, today(), open_share)
+        click.echo(
+            f"seeded {report.requests} requests ({report.open} open), {report.people} people, "
+            f"{report.tasks} service tasks, {report.clock_events} clock rows, "
+            f"{report.audit_events} audit events in {time.perf_counter() - started:.1f} s"
+        )
 
 
 def _sweep_once(app):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,6 +81,22 @@ class DataRequest(Base):
         # One of the four rights, or a complaint (workflows/complaint.yaml).
         CheckConstraint(_in("data_right", CASE_KINDS), name="ck_request_right"),
         CheckConstraint(_in("subject_relation", RELATIONS), name="ck_request_relation"),
+        # The queue's open views walk these in order and stop after a page: their cost follows
+        # the open requests, never the closed history.
+        Index(
+            "ix_request_open_due",
+            "due_date",
+            "id",
+            postgresql_where=text("is_open"),
+            sqlite_where=text("is_open"),
+        ),
+        Index(
+            "ix_request_open_received",
+            "received_date",
+            "id",
+            postgresql_where=text("is_open"),
+            sqlite_where=text("is_open"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +107,9 @@ class DataRequest(Base):
     subject_relation: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20), default="online")
     state: Mapped[str] = mapped_column(String(40), index=True)
+    # Whether the state is open (`State.is_open` in the workflow), kept by the domain whenever
+    # the state changes, so the queue and the sweep can use an index of open requests alone.
+    is_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     received_at: Mapped[datetime] = _timestamp()
     received_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date, index=True)
@@ -143,6 +163,14 @@ class Person(Base):
 
     __tablename__ = "person"
     __table_args__ = (
+        # Name search: a trigram index on PostgreSQL (ILIKE '%name%' uses it); a plain index
+        # elsewhere, which SQLite's LIKE does not use (a small store scans).
+        Index(
+            "ix_person_full_name_trgm",
+            "full_name",
+            postgresql_using="gin",
+            postgresql_ops={"full_name": "gin_trgm_ops"},
+        ),
         CheckConstraint(_in("role", ("subject", "requester")), name="ck_person_role"),
     )
 
@@ -447,6 +475,8 @@ class ServiceTask(Base):
     __table_args__ = (
         CheckConstraint(_in("status", TASK_STATUSES), name="ck_task_status"),
         UniqueConstraint("request_id", "service", name="uq_task_request_service"),
+        # A caseworker's queue: the requests routed to their services.
+        Index("ix_task_service_request", "service", "request_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

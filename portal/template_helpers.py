@@ -3,7 +3,7 @@ links focus the right input (date inputs included)."""
 
 from datetime import date
 
-from flask import Flask
+from flask import Flask, current_app, url_for
 
 from portal.deadlines import long_date
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
@@ -105,7 +105,15 @@ def file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}MB"
 
 
+def static_url(filename: str) -> str:
+    """The URL of a file in static/: its fingerprinted copy when the build lists it (cached for
+    a year), otherwise its plain name."""
+    manifest = current_app.extensions.get("asset_manifest", {})
+    return url_for("static", filename=manifest.get(filename, filename))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(static_url)
     app.add_template_global(file_type)
     app.add_template_global(file_size)
     app.add_template_global(item_params)

@@ -41,9 +41,14 @@ def add_months(day: date, months: int) -> date:
 
 
 @lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
+def _holiday_names(year: int) -> dict[date, str]:
     # England and Wales bank holidays, substitute ("observed") days included.
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(_holiday_names(year))
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,7 @@ class WorkingCalendar:
     def holiday_name(self, day: date) -> str | None:
         if day in self.extra_non_working_days:
             return "council non-working day"
-        names = holidays.country_holidays("GB", subdiv="ENG", years=day.year)
-        return names.get(day)
+        return _holiday_names(day.year).get(day)
 
     def is_working_day(self, day: date) -> bool:
         return (

@@ -128,6 +128,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
     request.state = decision.to_state
     if definition.states[decision.to_state].final:
         request.closed_on = today  # retention and statistics count from it
+    request.is_open = definition.states[decision.to_state].is_open
     on_date = _clock_date(decision, today) if decision.clock else None
     record_clock(
         session,

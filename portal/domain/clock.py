@@ -75,10 +75,10 @@ def record_clock(
     about (`clock_changes` in request.yaml), what they are told."""
     event = None
     if kind:
-        event = ClockEvent(request_id=request.id, kind=kind, on_date=on_date or today)
-        session.add(event)
-        session.flush()
-        session.refresh(request, ["clock_events"])
+        # Added to the request's rows in memory (written with the request's next flush): the
+        # deadline is computed from them without writing and reading them back.
+        event = ClockEvent(kind=kind, on_date=on_date or today)
+        request.clock_events.append(event)
     deadline = deadline_of(request, definition, working, today)
     request.due_date = deadline.due if deadline else None
     if event is not None:

@@ -132,6 +132,7 @@ def create_complaint(
         )
     ]
     complaint.state = start_state(definition, RequestFacts("", COMPLAINT), today, rules.start)
+    complaint.is_open = definition.states[complaint.state].is_open
     session.add(complaint)
     session.flush()
     deadline = record_clock(session, definition, complaint, ctx.working, today, rules.start.clock)

@@ -99,6 +99,41 @@ def queue(
 ) -> list[OutboxMessage]:
     """Add one outbox row per recipient on a channel the message has. With a dedupe_key, a
     message already queued under that key is not queued again."""
+
+    def queued_before(dedupe: str) -> bool:
+        return bool(
+            session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe))
+        )
+
+    rows = [
+        OutboxMessage(**values)
+        for values in message_rows(
+            definition,
+            key,
+            recipients,
+            personalisation,
+            request.id if request is not None else None,
+            dedupe_key,
+            queued_before,
+        )
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def message_rows(
+    definition: WorkflowDefinition,
+    key: str,
+    recipients: list[tuple[str, str]],
+    personalisation: dict,
+    request_id: int | None,
+    dedupe_key: str | None,
+    queued_before,
+) -> list[dict]:
+    """The outbox rows (as column values) a message makes: one per recipient on a channel the
+    message has, less those whose dedupe key `queued_before` says is taken. The sweep inserts
+    these many at a time."""
     message = definition.messages[key]
     missing = set(message.personalisation) - set(personalisation)
     if missing:
@@ -108,20 +143,17 @@ def queue(
         if channel not in message.channels:
             continue
         dedupe = f"{dedupe_key}:{index}" if dedupe_key else None
-        if dedupe and session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe)
-        ):
+        if dedupe and queued_before(dedupe):
             continue
-        row = OutboxMessage(
-            request_id=request.id if request is not None else None,
-            message_key=key,
-            channel=channel,
-            recipient=recipient,
-            personalisation={k: str(personalisation[k]) for k in message.personalisation},
-            dedupe_key=dedupe,
-            priority=URGENT if key in ONE_TIME_CODES else NORMAL,
+        rows.append(
+            {
+                "request_id": request_id,
+                "message_key": key,
+                "channel": channel,
+                "recipient": recipient,
+                "personalisation": {k: str(personalisation[k]) for k in message.personalisation},
+                "dedupe_key": dedupe,
+                "priority": URGENT if key in ONE_TIME_CODES else NORMAL,
+            }
         )
-        session.add(row)
-        rows.append(row)
-    session.flush()
     return rows

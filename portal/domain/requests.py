@@ -145,18 +145,24 @@ def create_request(
         owner_team=definition.routing.triage_team,
         answers=_request_answers(answers),
         created_at=received_at,
+        # A new request has none: said here, reading them never asks the database.
+        clock_events=[],
+        tasks=[],
+        notices=[],
     )
     request.people = _people(answers)
     # The first state depends on the people (a child's age), so it is chosen once they are known.
     request.state = start_state(definition, facts_for(request, today), today)
+    request.is_open = definition.states[request.state].is_open
     session.add(request)
-    session.flush()
-    session.execute(
-        update(Upload)
-        .where(Upload.draft_id == draft.id, Upload.id.in_(read.upload_ids(answers)))
-        .values(request_id=request.id)
-    )
     start_workflow(session, definition, request, today, ctx.working, actor=REQUESTER)
+    uploads = read.upload_ids(answers)
+    if uploads:
+        session.execute(
+            update(Upload)
+            .where(Upload.draft_id == draft.id, Upload.id.in_(uploads))
+            .values(request_id=request.id)
+        )
     draft.request_id = request.id
     return request
 

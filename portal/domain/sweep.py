@@ -1,18 +1,27 @@
 """The scheduled sweep over the statutory clocks: reminders before the due date, and the overdue
 flag with an escalation to the DPO. Safe to run any number of times: each message has a dedupe
-key, so nothing is sent twice."""
+key, so nothing is sent twice.
+
+Built for a million open requests: it reads only the running requests due on or before the
+last reminder day (through the partial index of open requests, in due-date order), a batch at a
+time, and commits each batch, so no row stays locked for longer than a batch takes. Setting the
+overdue flag is a plain UPDATE that leaves the request's version alone: a form opened before
+the sweep still submits."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, tuple_, update
 
 from portal.deadlines import long_date
 from portal.domain.audit import record_event
 from portal.domain.complaints import record_acknowledgements
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue
-from portal.models import AuditActor, DataRequest
+from portal.domain.outbox import message_rows
+from portal.models import AuditActor, DataRequest, OutboxMessage, ServiceTask, StaffUser
 from portal.workflow import WorkflowDefinition
+
+BATCH_SIZE = 2000
 
 
 @dataclass
@@ -21,85 +30,162 @@ class SweepReport:
     escalations: int = 0
     flagged_overdue: int = 0
     complaints_acknowledged: int = 0
+    batches: int = 0
+    looked_at: int = 0
 
 
 def _running_states(definition: WorkflowDefinition) -> list[str]:
     return [name for name, s in definition.states.items() if s.clock == "running"]
 
 
-def _staff_recipients(definition, request) -> list[tuple[str, str]]:
+def _staff_recipients(definition, open_services: list[str], assignee) -> list[tuple[str, str]]:
     """The mailboxes of the services still searching (or the triage team), then the person the
     request is assigned to. The assignee comes last so that the earlier recipients keep their
     places in the dedupe keys when someone is assigned between two sweeps."""
     routing = definition.routing
-    open_services = [t.service for t in request.tasks if t.status == "open"]
     if open_services:
         recipients = [("email", routing.services[s].email) for s in open_services]
     else:
         recipients = [("email", routing.team_emails[routing.triage_team])]
-    assignee = request.assignee
     if assignee is not None and assignee.active and ("email", assignee.email) not in recipients:
         recipients.append(("email", assignee.email))
     return recipients
 
 
-def sweep(ctx: DomainContext) -> SweepReport:
-    """One pass over every running clock as of the context's today, in one transaction."""
+def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
+    """One pass over the running clocks as of the context's today, a committed batch at a
+    time (each batch whole: its flags, audit entries and messages commit together)."""
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     reminder_days = ctx.settings.reminder_working_days
+    # Nothing is due for a request whose due date is after the earliest reminder day.
+    horizon = working.add_working_days(today, max(reminder_days)) if reminder_days else today
+    staff = {u.id: u for u in session.scalars(select(StaffUser))}
     report = SweepReport()
     report.complaints_acknowledged = record_acknowledgements(ctx)
-    requests = session.scalars(
-        select(DataRequest).where(
-            DataRequest.state.in_(_running_states(definition)), DataRequest.due_date.is_not(None)
+    after: tuple[date, int] | None = None
+    while True:
+        # (due date, id) after the last batch's: an index range, so each batch starts where
+        # the last stopped instead of reading again what came before.
+        keyset = (
+            tuple_(DataRequest.due_date, DataRequest.id) > tuple_(*after)
+            if after
+            else DataRequest.id.is_not(None)
+        )
+        batch = session.execute(
+            select(
+                DataRequest.id,
+                DataRequest.reference,
+                DataRequest.state,
+                DataRequest.due_date,
+                DataRequest.overdue,
+                DataRequest.assignee_id,
+            )
+            .where(
+                DataRequest.is_open,
+                DataRequest.due_date.is_not(None),
+                DataRequest.due_date <= horizon,
+                DataRequest.state.in_(_running_states(definition)),
+                keyset,
+            )
+            .order_by(DataRequest.due_date, DataRequest.id)
+            .limit(batch_size)
+        ).all()
+        if not batch:
+            break
+        _sweep_batch(session, definition, working, today, reminder_days, staff, batch, report)
+        session.commit()
+        report.batches += 1
+        report.looked_at += len(batch)
+        after = (batch[-1].due_date, batch[-1].id)
+    session.commit()
+    return report
+
+
+def _sweep_batch(session, definition, working, today, reminder_days, staff, batch, report):
+    ids = [r.id for r in batch]
+    open_services: dict[int, list[str]] = {}
+    for request_id, service in session.execute(
+        select(ServiceTask.request_id, ServiceTask.service)
+        .where(ServiceTask.request_id.in_(ids), ServiceTask.status == "open")
+        .order_by(ServiceTask.id)
+    ):
+        open_services.setdefault(request_id, []).append(service)
+    queued = set(
+        session.scalars(
+            select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.request_id.in_(ids), OutboxMessage.dedupe_key.is_not(None)
+            )
         )
     )
     dpo = [("email", definition.routing.team_emails[definition.routing.triage_team])]
-    for request in requests:
+    escalating = working.is_working_day(today)
+    newly_overdue, audit, messages = [], [], []
+
+    def queued_before(dedupe: str) -> bool:
+        if dedupe in queued:
+            return True
+        queued.add(dedupe)
+        return False
+
+    for request in batch:
         due = request.due_date
         due_text = long_date(due)
         if today > due:
             if not request.overdue:
-                request.overdue = True
-                report.flagged_overdue += 1
-                record_event(
-                    session,
-                    request,
-                    AuditActor.system("system"),
-                    "flag_overdue",
-                    {"due": due.isoformat()},
+                newly_overdue.append(request.id)
+                audit.append((request, {"due": due.isoformat()}))
+            if escalating:
+                escalation = message_rows(
+                    definition,
+                    "staff_overdue",
+                    dpo,
+                    {"reference": request.reference, "due_date": due_text},
+                    request.id,
+                    f"overdue:{request.id}:{due.isoformat()}",
+                    queued_before,
                 )
-            if working.is_working_day(today):
-                report.escalations += len(
-                    queue(
-                        session,
-                        definition,
-                        "staff_overdue",
-                        dpo,
-                        {"reference": request.reference, "due_date": due_text},
-                        request,
-                        dedupe_key=f"overdue:{request.id}:{due.isoformat()}",
-                    )
-                )
+                report.escalations += len(escalation)
+                messages += escalation
             continue
         left = working.working_days_between(today, due)
         crossed = [n for n in reminder_days if left <= n]
         if crossed:
             threshold = min(crossed)
-            report.reminders += len(
-                queue(
-                    session,
-                    definition,
-                    "staff_reminder",
-                    _staff_recipients(definition, request),
-                    {
-                        "reference": request.reference,
-                        "due_date": due_text,
-                        "working_days_left": left,
-                    },
-                    request,
-                    dedupe_key=f"reminder:{request.id}:{due.isoformat()}:{threshold}",
-                )
+            recipients = _staff_recipients(
+                definition, open_services.get(request.id, []), staff.get(request.assignee_id)
             )
-    session.commit()
-    return report
+            reminders = message_rows(
+                definition,
+                "staff_reminder",
+                recipients,
+                {"reference": request.reference, "due_date": due_text, "working_days_left": left},
+                request.id,
+                f"reminder:{request.id}:{due.isoformat()}:{threshold}",
+                queued_before,
+            )
+            report.reminders += len(reminders)
+            messages += reminders
+    # The audit trail is a hash chain: each entry is appended through it, in order.
+    for request, detail in audit:
+        record_event(
+            session,
+            request,
+            AuditActor.system("system"),
+            "flag_overdue",
+            detail,
+            from_state=request.state,
+            to_state=request.state,
+        )
+    # Many rows to a statement: the messages of the whole batch.
+    if messages:
+        session.execute(insert(OutboxMessage), messages)
+    if newly_overdue:
+        # The table, not the mapped class: the flag is not a change staff could collide with,
+        # so the request's version (the stale-form check) stays as it was.
+        table = DataRequest.__table__
+        flagged = session.execute(
+            update(table)
+            .where(table.c.id.in_(newly_overdue), table.c.overdue.is_(False))
+            .values(overdue=True)
+        )
+        report.flagged_overdue += flagged.rowcount

@@ -41,6 +41,12 @@ class State:
     checks_child_competence: bool = False
     acknowledgement_due: bool = False
 
+    @property
+    def is_open(self) -> bool:
+        """Still being worked on: its clock runs, is paused or waits for the requester. The
+        queue's "open" view and the stored `DataRequest.is_open` flag follow this."""
+        return self.clock != "stopped"
+
 
 @dataclass(frozen=True)
 class Field:
