@@ -16,7 +16,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain import uploads as upload_rules
-from portal.domain.actions import STALE_MESSAGE, StaleRequest, apply_in_transaction
+from portal.domain.actions import (
+    STALE_MESSAGE,
+    StaleRequest,
+    apply_in_transaction,
+    one_transaction,
+)
 from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, requester_recipients
@@ -271,7 +276,7 @@ def review_evidence(
     item.decided_by = actor.label
     item.decided_at = ctx.now()
     submission = item.submission
-    try:
+    with one_transaction(session):
         record_event(
             session,
             request,
@@ -307,11 +312,4 @@ def review_evidence(
             },
             request,
         )
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise StaleRequest(STALE_MESSAGE) from exc
-    except Exception:
-        session.rollback()
-        raise
     return item
