@@ -74,6 +74,16 @@ def test_bad_numbers_in_the_hidden_version_are_a_changed_request(client_request,
     assert db.session.scalar(select(func.count(ServiceTask.id))) == 0
 
 
+@pytest.mark.parametrize("bad", BAD_NUMBERS)
+def test_bad_numbers_in_the_legal_hold_version_are_refused(client_request, bad):
+    request = make_request(db.session)
+    sign_in(client_request.client, make_staff("dpo"))
+    response = client_request.client.post(
+        f"/staff/requests/{request.reference}/legal-hold", data={"reason": "x", "version": bad}
+    )
+    assert response.status_code < 500
+
+
 def _file():
     return (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")
 
