@@ -363,7 +363,6 @@ def _staff_sign_in(user):
         db.session.execute(delete(SignInFailure).where(SignInFailure.staff_id == user.id))
         user.role, user.services, user.active = role, services, True
         user.totp_secret, user.totp_confirmed, user.must_change_password = secret, True, False
-        db.session.execute(delete(SignInFailure).where(SignInFailure.staff_id == user.id))
         db.session.commit()
         token = _csrf(client, "/staff/sign-in")
         response = client.post(
