@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.domain.casework import visible_requests
@@ -22,8 +22,8 @@ from portal.workflow import Actor, WorkflowDefinition
 PER_PAGE = 25
 # Counting stops here ("more than 10,000"): a count of all history would cost what history costs.
 COUNT_LIMIT = 10_000
-# A reference as typed: DR-7KQ2-M9XD, or without the dashes when it has a digit (no name has).
-REFERENCE_SHAPE = re.compile(r"^DR-[0-9A-Z]{4}-[0-9A-Z]{4}$|^(?=.*[0-9])DR[0-9A-Z]{8}$")
+# A reference as typed: DR-7KQ2-M9XD (a complaint's starts CP-), with or without the dashes.
+REFERENCE_SHAPE = re.compile(r"^(DR|CP)-?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
 SORTS = ("due", "received", "reference")
 FLAGS = ("overdue", "due_soon", "paused")
 DUE_SOON_WORKING_DAYS = 5
@@ -133,14 +133,18 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
 def _search(q: str):
     """A reference finds that request; anything else is a part of the name of anyone on the
     request, in any case."""
-    compact = q.upper().replace(" ", "")
-    if REFERENCE_SHAPE.match(compact):
-        plain = compact.replace("-", "")
-        return DataRequest.reference == f"{plain[:2]}-{plain[2:6]}-{plain[6:]}"
     names = select(Person.request_id).where(
         Person.full_name.ilike("%" + _escape_like(q) + "%", escape="\\")
     )
-    return DataRequest.id.in_(names)
+    by_name = DataRequest.id.in_(names)
+    shape = REFERENCE_SHAPE.match(q.upper().replace(" ", ""))
+    if not shape:
+        return by_name
+    by_reference = DataRequest.reference == "-".join(shape.groups())
+    if "-" in q or any(c.isdigit() for c in q):
+        return by_reference
+    # "drabcdefgh" could be a reference typed without dashes or a part of someone's name.
+    return or_(by_reference, by_name)
 
 
 def _escape_like(text: str) -> str:

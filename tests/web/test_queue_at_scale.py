@@ -105,6 +105,19 @@ def test_a_reference_typed_without_dashes_and_a_name_in_any_case_are_found(app):
     assert search_queue(ctx, DPO, QueueFilters(q="50%_\\")).rows == []
 
 
+@pytest.mark.parametrize("reference", ["DR-ABCD-EFGH", "DR-2345-6789", "CP-7KQ2-M9XD"])
+def test_every_shape_of_reference_is_found_typed_without_dashes(app, reference):
+    # One reference in twenty has no digit: it must still be found when typed without dashes.
+    request = make_request(db.session, key="shape", name="Shape Person")
+    request.reference = reference
+    make_request(db.session, key="shape2", name="Other Person")
+    db.session.commit()
+    ctx = context(db.session)
+    for typed in (reference, reference.replace("-", "").lower(), reference.replace("-", " ")):
+        found = search_queue(ctx, DPO, QueueFilters(q=typed)).rows
+        assert [r.request.id for r in found] == [request.id], typed
+
+
 def _plan(sql_query) -> str:
     compiled = sql_query.compile(db.engine, compile_kwargs={"literal_binds": True})
     rows = db.session.execute(text(f"EXPLAIN {compiled}")).scalars().all()
