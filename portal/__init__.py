@@ -6,7 +6,13 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.clock import SYSTEM_CLOCK
-from portal.config import ROOT, ConfigError, check_notify_config, load_config
+from portal.config import (
+    ROOT,
+    ConfigError,
+    check_notify_config,
+    check_scanner_config,
+    load_config,
+)
 from portal.content import category_keys
 from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_production
 from portal.domain.scanning import scanner_from_config
@@ -40,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["clock"] = SYSTEM_CLOCK
     check_notify_config(app.config, app.extensions["workflow"].messages)
     # Every upload is scanned by this (ClamAV when CLAMD_SOCKET or CLAMD_HOST is set).
+    check_scanner_config(app.config)
     app.extensions["scanner"] = scanner_from_config(app.config)
     # The test suite sets a cheap argon2 cost here (an argon2.Parameters); production may not.
     hashing = app.config.setdefault("PASSWORD_HASH_PARAMETERS", PRODUCTION_PARAMETERS)

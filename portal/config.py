@@ -155,6 +155,13 @@ def load_config(env=None, instance: Path | None = None) -> dict:
     }
 
 
+def check_scanner_config(config: dict) -> None:
+    """In production every upload must be scanned: refuse to start without a ClamAV daemon to ask
+    (uploads would otherwise be accepted unscanned, which is only for development)."""
+    if config["PRODUCTION"] and not (config.get("CLAMD_SOCKET") or config.get("CLAMD_HOST")):
+        raise ConfigError("CLAMD_SOCKET or CLAMD_HOST must be set when PORTAL_ENV=production")
+
+
 def check_notify_config(config: dict, messages) -> None:
     """In production every message must really be sendable: refuse to start otherwise."""
     if not config["PRODUCTION"]:

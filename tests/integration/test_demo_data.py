@@ -45,7 +45,12 @@ def test_a_second_run_adds_nothing(app):
 
 
 def test_demo_data_is_refused_in_production(make_app):
-    app = make_app(PRODUCTION=True, NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_IDS=template_ids())
+    app = make_app(
+        PRODUCTION=True,
+        CLAMD_HOST="127.0.0.1",
+        NOTIFY_API_KEY=API_KEY,
+        NOTIFY_TEMPLATE_IDS=template_ids(),
+    )
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo-data"])
         assert result.exit_code == 2 and "not available in production" in result.output

@@ -173,12 +173,24 @@ def test_production_refuses_to_start_without_every_template_id(make_app):
     ids.pop("NOTIFY_TEMPLATE_REQUEST_RECEIVED_LETTER")
     ids.pop("NOTIFY_TEMPLATE_STAFF_OVERDUE_EMAIL")
     with pytest.raises(ConfigError) as error:
-        make_app(PRODUCTION=True, NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_IDS=ids)
+        make_app(
+            PRODUCTION=True, CLAMD_HOST="127.0.0.1", NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_IDS=ids
+        )
     assert "NOTIFY_TEMPLATE_REQUEST_RECEIVED_LETTER" in str(error.value)
     assert "NOTIFY_TEMPLATE_STAFF_OVERDUE_EMAIL" in str(error.value)
     with pytest.raises(ConfigError, match="NOTIFY_API_KEY"):
-        make_app(PRODUCTION=True, NOTIFY_API_KEY=None, NOTIFY_TEMPLATE_IDS=template_ids())
-    make_app(PRODUCTION=True, NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_IDS=template_ids())
+        make_app(
+            PRODUCTION=True,
+            CLAMD_HOST="127.0.0.1",
+            NOTIFY_API_KEY=None,
+            NOTIFY_TEMPLATE_IDS=template_ids(),
+        )
+    make_app(
+        PRODUCTION=True,
+        CLAMD_HOST="127.0.0.1",
+        NOTIFY_API_KEY=API_KEY,
+        NOTIFY_TEMPLATE_IDS=template_ids(),
+    )
 
 
 def test_the_budget_grants_a_bucket_then_refills_at_the_limit(app):

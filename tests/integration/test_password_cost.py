@@ -55,9 +55,24 @@ def test_production_refuses_a_cheap_password_cost(database_url):
         "SECRET_KEY": "production-like-secret-key-0123456789abcdef",
         "NOTIFY_API_KEY": API_KEY,
         "NOTIFY_TEMPLATE_IDS": template_ids(),
+        "CLAMD_HOST": "127.0.0.1",
     }
     with pytest.raises(ConfigError, match="PASSWORD_HASH_PARAMETERS"):
         _app(database_url, PASSWORD_HASH_PARAMETERS=CHEAP_PASSWORD_HASHING, **production)
     assert _app(database_url, **production).config["PASSWORD_HASH_PARAMETERS"] == (
         PRODUCTION_PARAMETERS
     )
+
+
+def test_production_refuses_to_accept_uploads_unscanned(database_url):
+    production = {
+        "PRODUCTION": True,
+        "SECRET_KEY": "production-like-secret-key-0123456789abcdef",
+        "NOTIFY_API_KEY": API_KEY,
+        "NOTIFY_TEMPLATE_IDS": template_ids(),
+    }
+    with pytest.raises(ConfigError, match="CLAMD_SOCKET or CLAMD_HOST"):
+        _app(database_url, **production)
+    assert _app(database_url, CLAMD_SOCKET="/run/clamav/clamd.ctl", **production).extensions[
+        "scanner"
+    ]

@@ -187,6 +187,7 @@ def test_production_cookies_are_host_prefixed_secure_and_separate(make_app, tmp_
         STAFF_SESSION_COOKIE_NAME=config["STAFF_SESSION_COOKIE_NAME"],
         NOTIFY_API_KEY=API_KEY,
         NOTIFY_TEMPLATE_IDS=template_ids(),
+        CLAMD_HOST="127.0.0.1",
         SERVER_NAME=None,
     )
     client = app.test_client()  # no app context held open: each request has its own, as served

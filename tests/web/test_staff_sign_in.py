@@ -382,7 +382,12 @@ def test_staff_create_command(app):
 def test_demo_accounts_are_refused_in_production(make_app):
     from tests.notify_server import API_KEY, template_ids
 
-    app = make_app(PRODUCTION=True, NOTIFY_API_KEY=API_KEY, NOTIFY_TEMPLATE_IDS=template_ids())
+    app = make_app(
+        PRODUCTION=True,
+        CLAMD_HOST="127.0.0.1",
+        NOTIFY_API_KEY=API_KEY,
+        NOTIFY_TEMPLATE_IDS=template_ids(),
+    )
     result = app.test_cli_runner().invoke(args=["staff", "demo"])
     assert result.exit_code == 2 and "not available in production" in result.output
 
