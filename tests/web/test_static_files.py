@@ -153,3 +153,26 @@ def test_references_between_files_use_the_fingerprinted_names(tmp_path):
 @pytest.mark.parametrize("name", ["govuk/portal.min.css", "govuk/govuk-frontend.min.js"])
 def test_every_source_file_is_in_the_manifest(name):
     assert name in load_manifest(STATIC)
+
+
+def test_staff_pages_load_the_moj_assets_and_resident_pages_do_not(client):
+    resident = _assets(client.get("/").get_data(as_text=True))
+    staff = _assets(client.get("/staff/sign-in").get_data(as_text=True))
+    assert not any("/moj/" in url or "staff" in url for url in resident), resident
+    assert any(re.search(r"/static/build/moj/staff\.min\.[0-9a-f]{12}\.css$", u) for u in staff)
+    assert not any("portal.min" in url for url in staff), "one stylesheet, not two"
+    script = next(url for url in staff if "/staff." in url and url.endswith(".js"))
+    body = client.get(script).get_data(as_text=True)
+    (module,) = _imports(script, body)
+    assert re.search(r"/moj/moj-frontend\.min\.[0-9a-f]{12}\.js$", module)
+    assert client.get(module).status_code == 200
+    # The MoJ components the staff pages use are in the stylesheet.
+    css = client.get(next(u for u in staff if u.endswith(".css"))).get_data(as_text=True)
+    for selector in (
+        ".moj-identity-bar",
+        ".moj-button-menu",
+        ".moj-timeline",
+        ".moj-sub-navigation",
+        ".moj-badge",
+    ):
+        assert selector in css, selector
