@@ -141,7 +141,17 @@ def load_config(env=None, instance: Path | None = None) -> dict:
         "SESSION_COOKIE_DOMAIN": None,
         # Sessions live server-side: in the database, or in Redis when this is set.
         "SESSION_REDIS_URL": env.get("SESSION_REDIS_URL") or None,
+        # Staff sessions' records (staff are signed out sooner by STAFF_IDLE_MINUTES).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        # A resident's session ends this long after their last page: the one setting the
+        # session store, the time-out warning and every page that mentions it read.
+        "RESIDENT_SESSION_MINUTES": _positive(
+            "RESIDENT_SESSION_MINUTES", env.get("RESIDENT_SESSION_MINUTES", "120")
+        ),
+        # The time-out warning opens this long before a session ends.
+        "TIMEOUT_WARNING_SECONDS": _positive(
+            "TIMEOUT_WARNING_SECONDS", env.get("TIMEOUT_WARNING_SECONDS", "120")
+        ),
         "STAFF_IDLE_MINUTES": _positive("STAFF_IDLE_MINUTES", env.get("STAFF_IDLE_MINUTES", "30")),
         "STAFF_SESSION_HOURS": _positive(
             "STAFF_SESSION_HOURS", env.get("STAFF_SESSION_HOURS", "12")

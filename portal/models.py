@@ -198,6 +198,7 @@ class Draft(Base):
     session cookie holds only this row's random id."""
 
     __tablename__ = "draft"
+    __table_args__ = (UniqueConstraint("resume_token_hash", name="uq_draft_resume_token_hash"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -205,6 +206,11 @@ class Draft(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("data_request.id"))
     created_at: Mapped[datetime] = _timestamp(default=now_utc)
     updated_at: Mapped[datetime] = _timestamp(default=now_utc)
+    # "Save and come back later": where the resident asked to be reached (email or sms and the
+    # address or number), and the SHA-256 of the single-use link's token (never the token).
+    saved_channel: Mapped[str | None] = mapped_column(String(5))
+    saved_contact: Mapped[str | None] = mapped_column(String(320), index=True)
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Upload(Base):

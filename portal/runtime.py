@@ -12,6 +12,7 @@ from portal.domain.context import DomainContext, Settings
 from portal.domain.scanning import Scanner
 from portal.extensions import db, workflow_definition
 from portal.workflow import WorkflowDefinition
+from portal.workflow.retention import Period
 
 
 def definition() -> WorkflowDefinition:
@@ -34,6 +35,12 @@ def scanner() -> Scanner:
 
 def working_calendar() -> WorkingCalendar:
     return WorkingCalendar.with_extra_days(current_app.config["EXTRA_NON_WORKING_DAYS"])
+
+
+def draft_keep() -> Period:
+    """How long answers never sent are kept after their last change (workflows/retention.yaml):
+    the one setting the draft look-ups, the retention pass and the pages that say it read."""
+    return current_app.extensions["retention"]["unsubmitted_drafts"].keep
 
 
 def domain_context() -> DomainContext:

@@ -32,6 +32,10 @@ SERIALIZER = TaggedJSONSerializer()
 TOUCH_AFTER = timedelta(minutes=1)
 
 
+def resident_lifetime(app: Flask) -> timedelta:
+    return timedelta(minutes=app.config["RESIDENT_SESSION_MINUTES"])
+
+
 def area_of(request: Request) -> str:
     path = request.path
     return "staff" if path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/") else "resident"
@@ -172,9 +176,12 @@ class ServerSessionInterface(SessionInterface):
         return app.extensions["clock"].now()
 
     def _expires(self, app, area: str, created: datetime, now: datetime) -> datetime:
-        """Sliding: PERMANENT_SESSION_LIFETIME after the last request. A staff session is signed
-        out STAFF_SESSION_HOURS after sign-in by the access check, which says why; its record
-        never outlives that by more than the idle time in any case."""
+        """Sliding: a resident's RESIDENT_SESSION_MINUTES after the last request. A staff session
+        is signed out after STAFF_IDLE_MINUTES idle, or STAFF_SESSION_HOURS after sign-in, by the
+        access check, which says why: its record (PERMANENT_SESSION_LIFETIME after the last
+        request) never outlives that by more than the idle time in any case."""
+        if area == "resident":
+            return now + resident_lifetime(app)
         expires = now + app.permanent_session_lifetime
         if area == "staff":
             cap = timedelta(

@@ -1,7 +1,7 @@
 """A resident's answers in progress, kept server-side."""
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,8 +10,7 @@ from portal.domain import FieldError, as_utc, uploads
 from portal.domain.scanning import Scanner
 from portal.domain.uploads import new_upload, safe_filename  # noqa: F401 (safe_filename: re-export)
 from portal.models import Draft, Upload
-
-DRAFT_LIFETIME = timedelta(hours=24)
+from portal.workflow.retention import Period
 
 
 def new_draft(session: Session, now: datetime) -> Draft:
@@ -21,11 +20,14 @@ def new_draft(session: Session, now: datetime) -> Draft:
     return draft
 
 
-def find_draft(session: Session, draft_id: str | None, now: datetime) -> Draft | None:
+def find_draft(session: Session, draft_id: str | None, now: datetime, keep: Period) -> Draft | None:
+    """The draft, unless the retention schedule's `unsubmitted_drafts` period (`keep`) has run
+    out since it last changed: then it is as good as deleted, whether or not the retention
+    pass has removed it yet."""
     if not draft_id:
         return None
     draft = session.get(Draft, draft_id)
-    if draft is None or as_utc(draft.updated_at) < now - DRAFT_LIFETIME:
+    if draft is None or as_utc(draft.updated_at) < keep.cutoff(now):
         return None
     return draft
 

@@ -6,9 +6,10 @@ from sqlalchemy.orm import Session
 from portal.models import DataRequest, OutboxMessage
 from portal.workflow.definition import WorkflowDefinition
 
-# Messages carrying a one-time code: sent ahead of any backlog (the code expires in 15 minutes)
-# and blanked in the outbox once sent (a personal secret).
-ONE_TIME_CODES = frozenset({"verification_code"})
+# Messages carrying a one-time code or a single-use link back to saved answers: sealed, sent
+# ahead of any backlog (a code expires in 15 minutes) and blanked in the outbox once sent (a
+# personal secret), never sent again.
+ONE_TIME_CODES = frozenset({"verification_code", "draft_saved"})
 URGENT, NORMAL = 0, 1
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.deadlines import long_date, received_date
 from portal.domain import DomainError
 from portal.domain import answers as read
+from portal.domain.acknowledgement import request_summary
 from portal.domain.audit import record_event
 from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
@@ -184,6 +185,7 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
         "reference": request.reference,
         "right": RIGHT_LABELS[request.data_right],
         "due_date": long_date(request.due_date) if request.due_date else "",
+        "summary": request_summary(request),
     }
     for key in definition.start.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)

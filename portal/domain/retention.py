@@ -191,12 +191,7 @@ def plan(
             _add(found, "request_records", request, request.id)
 
     # Answers never sent.
-    keep = schedule["unsubmitted_drafts"].keep
-    cutoff = (
-        now - timedelta(days=keep.number)
-        if keep.unit == "day"
-        else datetime.combine(keep.before(today), datetime.min.time(), tzinfo=now.tzinfo)
-    )
+    cutoff = schedule["unsubmitted_drafts"].keep.cutoff(now)
     for draft_id in session.scalars(
         select(Draft.id).where(Draft.request_id.is_(None), Draft.updated_at < cutoff)
     ):

@@ -26,7 +26,7 @@ from portal.public import forms
 from portal.public.contact_codes import code_accepted, send_confirmation_code
 from portal.public.public_blueprint import public
 from portal.rights import COMPLAINT_ABOUT
-from portal.runtime import clock, domain_context, scanner
+from portal.runtime import clock, domain_context, draft_keep, scanner
 
 SESSION_KEY = "complaint_id"
 PAGE_FORMS = {
@@ -37,7 +37,7 @@ PAGE_FORMS = {
 
 
 def _draft():
-    return find_draft(db.session, session.get(SESSION_KEY), clock().now())
+    return find_draft(db.session, session.get(SESSION_KEY), clock().now(), draft_keep())
 
 
 def _page_url(name):
@@ -60,7 +60,7 @@ def complaint_begin():
     signed in to is named on the form for them; nothing about it goes in the URL."""
     tracked = None
     if request.args.get("about") == "tracked":
-        tracking = find_draft(db.session, session.get("track_id"), clock().now())
+        tracking = find_draft(db.session, session.get("track_id"), clock().now(), draft_keep())
         tracked = tracked_request(db.session, tracking)
     draft = new_complaint_draft(db.session, clock().now(), tracked)
     session[SESSION_KEY] = draft.id

@@ -37,7 +37,7 @@ from portal.limits import codes_limit, uploads_limit
 from portal.public import forms
 from portal.public.public_blueprint import public
 from portal.rights import CASE_LABELS, COMPLAINT
-from portal.runtime import clock, definition, domain_context
+from portal.runtime import clock, definition, domain_context, draft_keep
 from portal.workflow import Actor
 
 REQUESTER = Actor("requester")
@@ -50,7 +50,7 @@ CODE_ERRORS = {
 
 
 def _tracking_draft():
-    return find_draft(db.session, session.get("track_id"), clock().now())
+    return find_draft(db.session, session.get("track_id"), clock().now(), draft_keep())
 
 
 def _tracked():

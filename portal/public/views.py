@@ -22,11 +22,11 @@ from portal.public.summary import summary_rows
 from portal.questions import forms as question_forms
 from portal.questions import journey
 from portal.rights import RIGHT_LABELS
-from portal.runtime import clock, definition, domain_context, scanner
+from portal.runtime import clock, definition, domain_context, draft_keep, scanner
 
 
 def _draft():
-    return find_draft(db.session, session.get("draft_id"), clock().now())
+    return find_draft(db.session, session.get("draft_id"), clock().now(), draft_keep())
 
 
 def _step_url(step, change=False):

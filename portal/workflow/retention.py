@@ -3,7 +3,7 @@ records is kept and from which event. Pure: dates in, dates out."""
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -50,6 +50,13 @@ class Period:
             return today - timedelta(days=self.number)
         months = self.number * (12 if self.unit == "year" else 1)
         return add_months(today, -months)
+
+    def cutoff(self, now: datetime) -> datetime:
+        """The moment before which something last changed has outlived the period: to the
+        second for days, from the start of the London-independent calendar day otherwise."""
+        if self.unit == "day":
+            return now - timedelta(days=self.number)
+        return datetime.combine(self.before(now.date()), datetime.min.time(), tzinfo=now.tzinfo)
 
     @property
     def text(self) -> str:

@@ -298,7 +298,12 @@ def test_one_time_codes_go_ahead_of_a_backlog(session, now):
             definition(),
             "request_received",
             [("email", "a@example.com")],
-            {"reference": f"DR-{i}", "right": "a copy", "due_date": "1 January 2027"},
+            {
+                "reference": f"DR-{i}",
+                "right": "a copy",
+                "due_date": "1 January 2027",
+                "summary": "-",
+            },
         )
     session.commit()
     queue_codes(session, 1)

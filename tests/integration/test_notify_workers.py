@@ -104,7 +104,12 @@ def queue_notices(count: int) -> None:
             definition(),
             "request_received",
             [("email", f"resident{i}@example.com")],
-            {"reference": f"DR-{i}", "right": "a copy of your data", "due_date": "1 March 2027"},
+            {
+                "reference": f"DR-{i}",
+                "right": "a copy of your data",
+                "due_date": "1 March 2027",
+                "summary": "-",
+            },
         )
     db.session.commit()
 

@@ -65,7 +65,7 @@ def message(session, request, created: datetime, status="delivered"):
         definition(),
         "request_received",
         [("email", f"{request.reference.lower()}@example.com")],
-        {"reference": request.reference, "right": "access", "due_date": "soon"},
+        {"reference": request.reference, "right": "access", "due_date": "soon", "summary": "-"},
         request,
     )
     row.created_at, row.status = created, status
@@ -124,8 +124,13 @@ def data(session, store):
     made["c_new_message"] = message(session, c, datetime(2032, 6, 2, 10, tzinfo=UTC))
     upload(session, d, "authority", tag="id-d")
     message(session, d, NOW - timedelta(days=3))
-    session.add(Draft(id="old-draft", answers={"x": 1}, updated_at=NOW - timedelta(days=2)))
-    session.add(Draft(id="new-draft", answers={"x": 1}, updated_at=NOW - timedelta(hours=1)))
+    # Answers never sent are kept 7 days after their last change (save and come back later).
+    session.add(
+        Draft(id="old-draft", answers={"x": 1}, updated_at=NOW - timedelta(days=7, hours=1))
+    )
+    session.add(
+        Draft(id="new-draft", answers={"x": 1}, updated_at=NOW - timedelta(days=6, hours=23))
+    )
     session.commit()
     store.root.mkdir(parents=True, exist_ok=True)
     for name, age in (("0rphanold", timedelta(days=2)), ("0rphannew", timedelta(hours=1))):
