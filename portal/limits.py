@@ -22,7 +22,14 @@ def _sends_a_code() -> bool:
         return True  # sends a code whenever the contact is not confirmed yet, GET included
     if request.method != "POST":
         return False
-    return endpoint in ("public.resend_code", "public.complaint_resend_code", "public.track") or (
+    sends = (
+        "public.resend_code",
+        "public.complaint_resend_code",
+        "public.track",
+        "public.save_for_later_page",  # a link (or, by text, how to come back)
+        "public.resume",
+    )
+    return endpoint in sends or (
         endpoint == "public.question" and args.get("step_name") == "contact-details"
     )
 
@@ -31,7 +38,8 @@ def _sends_a_code() -> bool:
 uploads_limit = limiter.shared_limit(
     _setting("LIMIT_UPLOADS"), scope="uploads", exempt_when=lambda: not _posts_a_file()
 )
-# One-time codes one client makes the portal send: the journey, "send a new code", tracking.
+# One-time codes (and saved-answers links) one client makes the portal send: the journey,
+# "send a new code", tracking, saving answers and coming back to them.
 codes_limit = limiter.shared_limit(
     _setting("LIMIT_CODES_SENT"), scope="codes", exempt_when=lambda: not _sends_a_code()
 )

@@ -7,6 +7,7 @@ from flask import Flask, current_app, url_for
 
 from portal.deadlines import long_date
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
+from portal.timeouts import human_duration, session_timeout
 
 
 def _as_date(value) -> date:
@@ -122,6 +123,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(gov_date)
     app.add_template_filter(short_date)
     app.add_template_global(error_summary)
+    app.add_template_global(session_timeout)
 
     @app.context_processor
     def settings():
@@ -137,4 +139,8 @@ def init_app(app: Flask) -> None:
             "exit_page_url": c["EXIT_PAGE_URL"],
             "delivery_days": c["DELIVERY_DAYS"],
             "capturing_messages": not c["NOTIFY_API_KEY"] and not c["PRODUCTION"],
+            # How long a resident's session and their unsent answers last, as pages say it:
+            # from the settings the session store and the retention pass use.
+            "session_length_text": human_duration(c["RESIDENT_SESSION_MINUTES"]),
+            "draft_keep_text": app.extensions["retention"]["unsubmitted_drafts"].keep.text,
         }

@@ -3,11 +3,13 @@ one-time code to that contact. The answer never says whether a reference exists.
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.deadlines import received_date
+from portal.domain import as_utc
 from portal.domain.audit import record_event
 from portal.domain.verification import (
     CodeResult,
@@ -166,4 +168,45 @@ def messages_sent(
         channel = "email" if "email" in message.templates else next(iter(message.templates))
         subject, body = message.templates[channel].render(row.personalisation)
         out.append(SentMessage(row.created_at, subject, body.strip()))
+    return out
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    on: date  # in London
+    text: str
+
+
+# What the requester did or was told, in their words, by audit action. Staff-only steps (notes,
+# assignments, searches, pack work, sign-ins) are not listed; a change of state is, by the
+# state's requester label.
+HISTORY_WORDS = {
+    "submit": "We received your request",
+    "logged_offline": "We received your request",
+    "evidence_sent": "You sent us files or an answer",
+    "evidence_accepted": "We accepted a file you sent",
+    "evidence_rejected": "We did not accept a file you sent",
+    "complaint_made": "You made a complaint about this request",
+}
+
+
+def history(
+    session: Session, definition: WorkflowDefinition, request: DataRequest
+) -> list[HistoryItem]:
+    """What has happened so far, oldest first, from the request's audit trail: each change of
+    where the request is (as the requester's page names it) and what they sent or were told
+    about what they sent. A repeat of the line before is left out."""
+    events = session.execute(
+        select(AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state, AuditEvent.created_at)
+        .where(AuditEvent.request_id == request.id)
+        .order_by(AuditEvent.seq)
+    ).all()
+    out: list[HistoryItem] = []
+    for action, from_state, to_state, at in events:
+        texts = [HISTORY_WORDS[action]] if action in HISTORY_WORDS else []
+        if to_state and to_state != from_state and to_state in definition.states:
+            texts.append(definition.states[to_state].requester_label)
+        for text in texts:
+            if not out or out[-1].text != text:
+                out.append(HistoryItem(received_date(as_utc(at)), text))
     return out

@@ -184,3 +184,39 @@ class SendComplaintForm(GovForm):
 
 class WithdrawComplaintForm(QuestionForm):
     submit = SubmitField("Withdraw my complaint", widget=GovSubmitInput())
+
+
+class ContactForCodeForm(QuestionForm):
+    """One box for an email address or a UK mobile, as on the tracking sign-in."""
+
+    contact = text_field(
+        "Email address or UK mobile number",
+        "Email address or mobile number",
+        320,
+        required="Enter an email address or a UK mobile number",
+    )
+    channel = "email"
+
+    def validate_contact(self, field):
+        if "@" in (field.data or ""):
+            valid_email(self, field)
+            self.channel = "email"
+        else:
+            uk_mobile(self, field)
+            self.channel = "sms"
+
+
+class SaveForLaterForm(ContactForCodeForm):
+    submit = SubmitField("Save and send", widget=GovSubmitInput())
+
+
+class ResumeForm(ContactForCodeForm):
+    submit = SubmitField("Send a code", widget=GovSubmitInput())
+
+
+class ContinueForm(GovForm):
+    submit = SubmitField("Carry on with my request", widget=GovSubmitInput())
+
+
+class SignOutForm(GovForm):
+    submit = SubmitField("Sign out", widget=GovSubmitInput())

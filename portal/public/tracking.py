@@ -22,6 +22,7 @@ from portal.domain.filestore import FileStore
 from portal.domain.tracking import (
     confirm_tracking,
     due_date_changes,
+    history,
     latest_question,
     messages_sent,
     notice_statement,
@@ -35,6 +36,7 @@ from portal.extensions import db, limiter
 from portal.forms.errors import show_error
 from portal.limits import codes_limit, uploads_limit
 from portal.public import forms
+from portal.public.forms import SignOutForm
 from portal.public.public_blueprint import public
 from portal.rights import CASE_LABELS, COMPLAINT
 from portal.runtime import clock, definition, domain_context, draft_keep
@@ -148,6 +150,8 @@ def _status_page(found, form=None, status=200):
         delivery=pack.delivery(found.pack, today, current_app.config["DELIVERY_DAYS"]),
         pack_files=found.pack.files if found.pack else [],
         can_withdraw=found.state in wf.transitions[withdraw_action(found)].from_states,
+        history=history(db.session, wf, found),
+        sign_out_form=SignOutForm(formdata=None),
         **_told(found),
     ), status
 

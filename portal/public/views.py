@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.content import privacy_notice
 from portal.domain import DomainError
 from portal.domain.drafts import find_draft, new_draft, save_answers
+from portal.domain.outbox import requester_recipients
 from portal.domain.requests import submit_request
 from portal.domain.verification import latest_code
 from portal.extensions import db, limiter
@@ -18,7 +19,7 @@ from portal.notify.configured import capturing
 from portal.public import forms
 from portal.public.contact_codes import code_accepted, send_confirmation_code
 from portal.public.public_blueprint import public
-from portal.public.summary import summary_rows
+from portal.public.summary import masked_recipients, summary_rows
 from portal.questions import forms as question_forms
 from portal.questions import journey
 from portal.rights import RIGHT_LABELS
@@ -225,6 +226,26 @@ def confirmation():
         data_request=data_request,
         right_label=RIGHT_LABELS[data_request.data_right],
         state=definition().states[data_request.state],
+        sent_to=masked_recipients(requester_recipients(data_request)),
+        contact_by=(data_request.person("requester") or data_request.person("subject")).contact_by,
+    )
+
+
+@public.route("/request/confirmation/answers")
+def confirmation_answers():
+    """The answers as the check page showed them, to print or save as PDF from the browser:
+    shown only to the session that sent them, never sent by email or text."""
+    draft = _draft()
+    if draft is None or not draft.request_id:
+        return redirect(url_for("public.start"))
+    data_request = db.session.get(DataRequest, draft.request_id)
+    answers = draft.answers or {}
+    return render_template(
+        "public/confirmation_answers.html",
+        title=f"Your request {data_request.reference}",
+        data_request=data_request,
+        sections=summary_rows(answers, data_request.received_date, changeable=False),
+        back_url=url_for("public.confirmation"),
     )
 
 

@@ -3,7 +3,16 @@
 import time
 
 import segno
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
@@ -27,6 +36,7 @@ from portal.staff.access import actor, staff_required
 from portal.staff.forms import ChangePasswordForm, CodeForm, SignInForm
 from portal.staff.staff_blueprint import staff
 from portal.staff.views import home_for
+from portal.timeouts import session_timeout
 
 WRONG_DETAILS = "Enter the correct email address and password"
 WRONG_CODE = "The code is not correct or has already been used. Wait for the next code"
@@ -193,3 +203,13 @@ def sign_out():
             staff_page=True,
         )
     return render_template("staff/sign_out.html", title="Sign out", staff_page=True)
+
+
+@staff.route("/session/extend", methods=["POST"])
+@staff_required()
+def extend_session():
+    """The time-out warning's "continue": the access check has just counted this request as
+    activity; the answer says how long the session now has."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(session_timeout())
+    return redirect(home_for(current_user), 303)
