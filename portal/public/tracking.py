@@ -36,7 +36,6 @@ from portal.extensions import db, limiter
 from portal.forms.errors import show_error
 from portal.limits import codes_limit, uploads_limit
 from portal.public import forms
-from portal.public.forms import SignOutForm
 from portal.public.public_blueprint import public
 from portal.rights import CASE_LABELS, COMPLAINT
 from portal.runtime import clock, definition, domain_context, draft_keep
@@ -151,7 +150,6 @@ def _status_page(found, form=None, status=200):
         pack_files=found.pack.files if found.pack else [],
         can_withdraw=found.state in wf.transitions[withdraw_action(found)].from_states,
         history=history(db.session, wf, found),
-        sign_out_form=SignOutForm(formdata=None),
         **_told(found),
     ), status
 

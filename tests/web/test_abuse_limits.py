@@ -193,3 +193,17 @@ def test_a_draft_has_a_storage_cap(app, session, monkeypatch):
         scanner=app.extensions["scanner"],
     )  # fmt: skip
     assert session.scalar(select(func.count(Upload.id))) == 1
+
+
+def test_saving_answers_and_coming_back_count_as_codes_sent(limited_app):
+    client = limited_app.test_client()
+    client.get("/request/start")
+    client.post("/request/right", data={"right": "access"})
+    saved = client.post("/request/save", data={"contact": "a@example.com"}).status_code
+    # The same client asking to come back (a code) shares the codes' limit with the save.
+    statuses = [
+        client.post("/request/resume", data={"contact": "a@example.com"}).status_code
+        for _ in range(2)
+    ]
+    assert [saved, *statuses] == [302, 302, 429]
+    assert client.get("/request/resume").status_code == 200  # asking for the page costs nothing
