@@ -11,6 +11,6 @@ if (timeoutDialog) {
 
 // "Print or save as PDF" buttons: hidden until there is a script to press them.
 document.querySelectorAll('[data-module="portal-print"]').forEach((button) => {
-  button.hidden = false;
+  button.classList.remove("govuk-!-display-none");
   button.addEventListener("click", () => window.print());
 });

@@ -5,9 +5,10 @@
 // not every second. Without JavaScript the dialog never opens: the session just ends, and the
 // next page says so.
 
+// Whole minutes rounded up while more than a minute is left (never "1 minute" with 1:59 to go).
 function words(seconds) {
-  if (seconds >= 120) return `${Math.ceil(seconds / 60)} minutes`;
-  if (seconds >= 60) return "1 minute";
+  if (seconds > 60) return `${Math.ceil(seconds / 60)} minutes`;
+  if (seconds === 60) return "1 minute";
   return `${seconds} second${seconds === 1 ? "" : "s"}`;
 }
 

@@ -68,7 +68,7 @@ def save_for_later(
     sent = session.scalar(
         select(func.count(OutboxMessage.id)).where(
             OutboxMessage.message_key == MESSAGE,
-            OutboxMessage.recipient == value,
+            func.lower(OutboxMessage.recipient) == value,
             OutboxMessage.created_at > hour_ago,
         )
     )
@@ -84,7 +84,7 @@ def save_for_later(
         session,
         definition,
         MESSAGE,
-        [(channel, value)],
+        [(channel, contact[1].strip())],  # as typed; matched on later in lower case
         {"link": link, "until": long_date(received_date(until))},
     )
     session.commit()

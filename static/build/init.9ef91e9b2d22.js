@@ -6,11 +6,11 @@ initAll();
 // The time-out warning is only on pages whose session has something to lose: only those fetch it.
 const timeoutDialog = document.querySelector('[data-module="portal-timeout"]');
 if (timeoutDialog) {
-  import("./timeout.31a1038433b3.js").then(({ initTimeoutWarning }) => initTimeoutWarning(timeoutDialog));
+  import("./timeout.b90bb4f7fd47.js").then(({ initTimeoutWarning }) => initTimeoutWarning(timeoutDialog));
 }
 
 // "Print or save as PDF" buttons: hidden until there is a script to press them.
 document.querySelectorAll('[data-module="portal-print"]').forEach((button) => {
-  button.hidden = false;
+  button.classList.remove("govuk-!-display-none");
   button.addEventListener("click", () => window.print());
 });
