@@ -53,7 +53,7 @@ class Period:
 
     def cutoff(self, now: datetime) -> datetime:
         """The moment before which something last changed has outlived the period: to the
-        second for days, from the start of the London-independent calendar day otherwise."""
+        second for a period in days, from the start of the day for months and years."""
         if self.unit == "day":
             return now - timedelta(days=self.number)
         return datetime.combine(self.before(now.date()), datetime.min.time(), tzinfo=now.tzinfo)
