@@ -5,6 +5,7 @@ staff; signing out of tracking; the tracking page's history and the files' types
 from datetime import timedelta
 
 import pytest
+from flask import render_template
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -42,6 +43,10 @@ def test_every_page_that_says_how_long_tells_the_truth_from_the_settings(short_a
     assert "after 30 minutes without using the service" in cookies
     privacy = normalise(visitor.get("/privacy").get_text())
     assert "answers you started but did not send for 7 days" in privacy
+    with short_app.test_request_context("/request/right"):
+        error_page = normalise(render_template("errors/500.html", title="Sorry"))
+    assert "(30 minutes after your last page)" in error_page and "for 7 days" in error_page
+    assert "24 hours" not in error_page
 
 
 def test_a_residents_session_really_ends_after_the_setting(short_app):
