@@ -4,6 +4,7 @@ from portal.staff import (  # noqa: F401  (routes register on import)
     access,
     admin,
     auth,
+    chrome,
     notice_views,
     records,
     views,
