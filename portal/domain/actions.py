@@ -2,8 +2,10 @@
 clock rows, tasks, audit event and outbox rows in one transaction."""
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,7 +17,7 @@ from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, read_where, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
-from portal.models import DataRequest, ServiceTask
+from portal.models import DataRequest, OutboxMessage, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
 
 STALE_MESSAGE = (
@@ -80,6 +82,60 @@ def apply_action(
             ctx.settings.task_target_working_days,
         )
     return request
+
+
+@dataclass(frozen=True)
+class MessagePreview:
+    """One message as the requester will receive it on one channel."""
+
+    channel: str
+    recipient: str
+    subject: str | None
+    body: str
+
+
+def preview_action(
+    ctx: DomainContext,
+    request: DataRequest,
+    action: str,
+    actor: Actor,
+    fields: dict | None = None,
+    expected_version: int | None = None,
+) -> list[MessagePreview]:
+    """What the requester would receive if `action` were taken now with `fields`: the action is
+    applied exactly as `apply_action` would, the messages it queues are rendered from their
+    templates and personalisation, and everything is rolled back. Nothing is sent or kept."""
+    check_version(request, expected_version)
+    session = ctx.session
+    session.commit()  # nothing of the page's own may be rolled back with the rehearsal
+    last = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    try:
+        apply_in_transaction(
+            session,
+            ctx.definition,
+            request,
+            action,
+            actor,
+            ctx.today(),
+            ctx.working,
+            fields,
+            ctx.settings.task_target_working_days,
+        )
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.request_id == request.id, OutboxMessage.id > last)
+            .order_by(OutboxMessage.id)
+        ).all()
+        out = []
+        for row in rows:
+            message = ctx.definition.messages[row.message_key]
+            if message.audience != "requester" or not message.needs_template(row.channel):
+                continue
+            subject, body = message.templates[row.channel].render(row.personalisation)
+            out.append(MessagePreview(row.channel, row.recipient, subject, body.strip()))
+        return out
+    finally:
+        session.rollback()
 
 
 @contextmanager

@@ -270,12 +270,24 @@ def change_access(
     return "changed"
 
 
-def reset_two_factor(session: Session, user: StaffUser, actor: AuditActor) -> None:
+def _reason(reason: str | None, what: str) -> str:
+    """Taking access away is audited with why: the audit trail must say who did it and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldError("reason", f"Enter why you are {what}")
+    return reason
+
+
+def reset_two_factor(
+    session: Session, user: StaffUser, actor: AuditActor, reason: str | None = None
+) -> None:
     """For a lost or replaced phone: they set two-factor up again at their next sign-in, and
-    every session of theirs ends now."""
+    every session of theirs ends now. The reason is kept in the audit trail."""
+    reason = _reason(reason, "resetting their two-factor authentication")
     user.totp_secret, user.totp_confirmed, user.last_totp_step = None, False, None
     user.session_epoch += 1
-    _audit(session, actor, "staff_two_factor_reset", {"staff": user.email})
+    # What the administrator wrote is free text: kept apart, as the audit trail keeps all such.
+    _audit(session, actor, "staff_two_factor_reset", {"staff": user.email}, {"reason": reason})
     session.commit()
 
 
@@ -468,7 +480,15 @@ def end_all_sessions(session: Session, user: StaffUser, actor: AuditActor) -> No
     session.commit()
 
 
-def set_active(session: Session, user: StaffUser, active: bool, actor: AuditActor) -> None:
+def set_active(
+    session: Session,
+    user: StaffUser,
+    active: bool,
+    actor: AuditActor,
+    reason: str | None = None,
+) -> None:
+    """Deactivate (with a reason, kept in the audit trail) or reactivate an account."""
+    personal = None if active else {"reason": _reason(reason, "deactivating the account")}
     if active and user.awaiting_approval:
         raise DomainError(
             "This account is waiting for a Data Protection Officer to approve its access"
@@ -476,7 +496,11 @@ def set_active(session: Session, user: StaffUser, active: bool, actor: AuditActo
     user.active = active
     user.session_epoch += 1  # deactivation ends every session at once
     _audit(
-        session, actor, "staff_activated" if active else "staff_deactivated", {"staff": user.email}
+        session,
+        actor,
+        "staff_activated" if active else "staff_deactivated",
+        {"staff": user.email},
+        personal,
     )
     session.commit()
 
@@ -498,5 +522,7 @@ def load_user(session: Session, user_id: str) -> StaffUser | None:
     return user
 
 
-def _audit(session: Session, actor: AuditActor, action: str, detail: dict) -> None:
-    record_event(session, None, actor, action, detail)
+def _audit(
+    session: Session, actor: AuditActor, action: str, detail: dict, personal: dict | None = None
+) -> None:
+    record_event(session, None, actor, action, detail, personal=personal)

@@ -147,15 +147,35 @@ def account(user_id):
     )
 
 
-@staff.route("/accounts/<int:user_id>/reset-two-factor", methods=["POST"])
+@staff.route("/accounts/<int:user_id>/reset-two-factor", methods=["GET", "POST"])
 @staff_required("admin")
 def account_reset_two_factor(user_id):
+    """Asks why first (a warning, the reason for the audit trail), then resets."""
     user = _staff_user_or_404(user_id)
     if user.id == actor().id:
         abort(400)  # an administrator cannot sign themselves out of two-factor
-    reset_two_factor(db.session, user, AuditActor.acting(actor()))
-    flash(f"{user.full_name} will set up two-factor authentication again when they next sign in.")
-    return redirect(url_for("staff.accounts"))
+    form = forms.TakeAccessAwayForm()
+    if form.validate_on_submit():
+        try:
+            reset_two_factor(db.session, user, AuditActor.acting(actor()), form.reason.data)
+            flash(
+                f"Two-factor authentication is reset for {user.full_name}: they set it up again "
+                "when they next sign in."
+            )
+            return redirect(url_for("staff.account", user_id=user.id))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/confirm.html",
+        title=f"Reset two-factor authentication for {user.full_name}",
+        caption="Staff account",
+        warning=f"{user.full_name} will be signed out everywhere at once and must set up "
+        "two-factor authentication again at their next sign-in.",
+        form=form,
+        submit_label="Reset two-factor authentication",
+        back_url=url_for("staff.account", user_id=user.id),
+        staff_page=True,
+    )
 
 
 @staff.route("/services")
@@ -184,18 +204,43 @@ def services_page():
     )
 
 
-@staff.route("/accounts/<int:user_id>/active", methods=["POST"])
+@staff.route("/accounts/<int:user_id>/active", methods=["GET", "POST"])
 @staff_required("admin")
 def account_active(user_id):
+    """Reactivate at once; deactivate after a warning and a reason (the audit trail keeps it)."""
     user = _staff_user_or_404(user_id)
-    make_active = request.form.get("active") == "1"
+    make_active = request.method == "POST" and request.form.get("active") == "1"
     if user.id == actor().id and not make_active:
         abort(400)  # an administrator cannot lock themselves out
-    try:
-        set_active(db.session, user, make_active, AuditActor.acting(actor()))
-    except DomainError:
-        abort(400)  # not offered: an account waiting for approval cannot be reactivated
-    return redirect(url_for("staff.accounts"))
+    if make_active:
+        try:
+            set_active(db.session, user, True, AuditActor.acting(actor()))
+        except DomainError:
+            abort(400)  # not offered: an account waiting for approval cannot be reactivated
+        flash(f"{user.full_name}’s account is active again.")
+        return redirect(url_for("staff.accounts"))
+    if not user.active:
+        abort(404)  # already deactivated
+    form = forms.TakeAccessAwayForm()
+    if form.validate_on_submit():
+        try:
+            set_active(db.session, user, False, AuditActor.acting(actor()), form.reason.data)
+            flash(f"{user.full_name}’s account is deactivated and signed out everywhere.")
+            return redirect(url_for("staff.accounts"))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template(
+        "staff/confirm.html",
+        title=f"Deactivate {user.full_name}’s account",
+        caption="Staff account",
+        warning=f"{user.full_name} will be signed out everywhere at once and cannot sign in "
+        "until an administrator reactivates the account.",
+        form=form,
+        hidden={"active": "0"},
+        submit_label="Deactivate the account",
+        back_url=url_for("staff.accounts"),
+        staff_page=True,
+    )
 
 
 @staff.route("/access-approvals")

@@ -128,6 +128,16 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
                 label, label.split(" (")[0], 2000, f"Enter {label.lower()}", hint
             )
         setattr(ActionForm, name, field)
+    if transition.needs_reason and "reason" not in transition.fields:
+        # Staff acting for the requester say why; the requester taking it themselves is not asked.
+        ActionForm.reason = long_text_field(
+            "Why are you doing this for the requester?",
+            "The reason",
+            2000,
+            "Enter why you are doing this for the requester",
+            "For example: they phoned on 3 May to withdraw. Kept on the request's timeline; the "
+            "requester is not sent it.",
+        )
     ActionForm.submit = SubmitField(transition.label, widget=GovSubmitInput())
     return ActionForm()
 
@@ -504,6 +514,19 @@ class GrantDecisionForm(GovForm):
         "The administrator who asked sees it in the audit trail.",
     )
     submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+
+class TakeAccessAwayForm(GovForm):
+    """Deactivating an account or resetting its two-factor: the audit trail keeps why."""
+
+    reason = long_text_field(
+        "Why are you doing this?",
+        "The reason",
+        2000,
+        "Enter why you are doing this",
+        "Kept in the audit trail with your name. For example: left the council, lost phone.",
+    )
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class ChangePasswordForm(GovForm):

@@ -4,7 +4,7 @@ Thin: parse the form, call one domain function, render or redirect."""
 
 from io import BytesIO
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from portal.domain import DomainError
@@ -28,6 +28,10 @@ from portal.runtime import definition, domain_context
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
 from portal.staff.staff_blueprint import staff
+
+# Refusing a request ends it for good: said before the notice is written and again beside the
+# button that sends it.
+DESTRUCTIVE_WARNING = "Sending this notice ends the request and cannot be undone."
 
 
 def _version(form) -> int:
@@ -116,6 +120,7 @@ def write_notice(reference, action, key):
         title=template.title,
         intro=f"{transition.label}. You will see the notice as the requester will get it "
         "before you send it.",
+        warning=DESTRUCTIVE_WARNING if transition.destructive else None,
         form=form,
         req=found,
         back_url=_back(found),
@@ -136,7 +141,8 @@ def preview_notice(reference, notice_id):
     if form.validate_on_submit():
         try:
             send_notice(domain_context(), found, notice_id, actor(), _version(form))
-            return redirect(url_for("staff.request_page", reference=reference, sent=notice_id))
+            flash(f"“{notice.title}” was sent to the requester.")
+            return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
     return render_template(
@@ -146,6 +152,9 @@ def preview_notice(reference, notice_id):
         req=found,
         notice=notice,
         channels=previews(definition(), found, notice),
+        warning=DESTRUCTIVE_WARNING
+        if definition().transitions[notice.action].destructive
+        else None,
         letters_sent_by_notify=domain_context().settings.notify_letters,
         back_url=url_for(
             "staff.write_notice", reference=reference, action=notice.action, key=notice.notice_key
@@ -200,6 +209,7 @@ def letter_posted(reference, notice_id):
     if form.validate_on_submit():
         try:
             record_letter_posted(domain_context(), found, notice, actor(), form.posted_on.data)
+            flash(f"The letter ({notice.title}) is recorded as posted.")
             return redirect(_back(found))
         except DomainError as error:
             show_error(form, error)
@@ -230,6 +240,7 @@ def recipient_told(reference, task_id):
     if form.validate_on_submit():
         try:
             complete_recipient_task(domain_context(), found, task, actor(), form.how.data)
+            flash(f"Telling {task.recipient} is recorded.")
             return redirect(_back(found))
         except DomainError as error:
             show_error(form, error)

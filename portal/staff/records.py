@@ -1,7 +1,7 @@
 """The DPO's pages about the portal's own records: a request's legal hold, and the audit
 trail's recorded heads."""
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from portal.domain import DomainError
@@ -34,8 +34,10 @@ def legal_hold(reference):
         try:
             if held:
                 lift_legal_hold(domain_context(), found, actor(), _version(form))
+                flash("The legal hold is lifted: the retention schedule applies again.")
             else:
                 place_legal_hold(domain_context(), found, actor(), form.reason.data, _version(form))
+                flash("The request is on legal hold: the retention schedule will not remove it.")
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)

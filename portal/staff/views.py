@@ -6,6 +6,7 @@ from io import BytesIO
 from flask import (
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -20,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from portal.deadlines import long_date
 from portal.domain import DomainError
 from portal.domain import pack as pack_rules
-from portal.domain.actions import apply_action
+from portal.domain.actions import apply_action, preview_action
 from portal.domain.casework import (
     add_note,
     assign,
@@ -185,6 +186,11 @@ def _allowed(found):
     return [t for t in offered if t.pack != "sign_off" or pack_rules.may_sign_off(found, actor())]
 
 
+def action_done(transition, now) -> str:
+    """The confirmation after a workflow action: what was done and where the request is now."""
+    return f"{transition.label}: done. The request is now: {now.staff_label}."
+
+
 def _version(form) -> int | None:
     return whole_number(form.version.data, -1)
 
@@ -204,28 +210,77 @@ def action(reference, action):
     form = forms.action_form(transition, wf, found, clock().today())
     if request.method == "GET":
         form.version.data = found.version
-    if form.validate_on_submit():
+    back_url = url_for("staff.request_page", reference=reference)
+    # A destructive action is taken in two steps: its form, then what the requester will
+    # receive (rendered from exactly what was typed, carried in hidden fields) and a warning
+    # button. "Change" goes back to the form with what was typed.
+    confirmed = not transition.destructive or bool(request.form.get("confirm"))
+    if form.validate_on_submit() and not request.form.get("change"):
         fields = {name: form[name].data for name in transition.fields}
+        if "reason" in form and "reason" not in fields:
+            fields["reason"] = form.reason.data
         if "evidence_date" in fields and fields["evidence_date"]:
             fields["evidence_date"] = fields["evidence_date"].isoformat()
         try:
+            if not confirmed:
+                return _confirm_page(found, transition, form, back_url, fields)
             apply_action(
                 domain_context(), found, action, actor(), fields, expected_version=_version(form)
             )
         except DomainError as error:
             show_error(form, error)
         else:
-            return redirect(url_for("staff.request_page", reference=reference, done=action))
+            flash(action_done(transition, definition().states[found.state]))
+            return redirect(back_url)
     elif request.method == "GET" and transition not in _allowed(found):
         abort(404)  # only the actions the workflow allows this user now are offered
+    if transition.destructive:
+        return _confirm_page(found, transition, form, back_url)
     return render_template(
         "staff/action.html",
         title=transition.label,
         form=form,
         req=found,
-        back_url=url_for("staff.request_page", reference=reference),
+        back_url=back_url,
         staff_page=True,
     )
+
+
+CARRIED_OVER = ("csrf_token", "confirm", "change", "submit")
+
+
+def _confirm_page(found, transition, form, back_url, fields=None):
+    """A destructive action's pages: the form with a warning or, with `fields`, the preview of
+    what the requester will receive and the warning button that takes the action."""
+    previews = None
+    if fields is not None:
+        previews = preview_action(
+            domain_context(), found, transition.action, actor(), fields, _version(form)
+        )
+    carried = [
+        (key, value)
+        for key in request.form
+        if key not in CARRIED_OVER
+        for value in request.form.getlist(key)
+    ]
+    return render_template(
+        "staff/confirm.html",
+        title=transition.label,
+        caption=found.reference,
+        warning=WARNING,
+        form=form,
+        preview_step=previews is not None,
+        previews=previews,
+        carried=carried,
+        submit_label=transition.label if previews is not None else "Continue",
+        two_step=True,
+        req=found,
+        back_url=back_url,
+        staff_page=True,
+    )
+
+
+WARNING = "This ends the request and cannot be undone. The requester is told."
 
 
 @staff.route("/requests/<reference>/note", methods=["POST"])
@@ -236,6 +291,7 @@ def note(reference):
     if form.validate_on_submit():
         try:
             add_note(domain_context(), found, actor(), form.note.data)
+            flash("Your note was added to the timeline.")
             return redirect(url_for("staff.request_page", reference=reference, _anchor="timeline"))
         except DomainError as error:
             show_error(form, error)
@@ -264,6 +320,11 @@ def assign_request(reference):
         )
         try:
             assign(domain_context(), found, assignee, actor(), _version(form))
+            flash(
+                f"The request is assigned to {assignee.full_name}."
+                if assignee
+                else "Nobody is assigned to the request now."
+            )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -287,6 +348,7 @@ def identity(reference):
     if form.validate_on_submit():
         try:
             record_identity_check(domain_context(), found, actor(), form.how.data, _version(form))
+            flash("The identity and authority check is recorded.")
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -315,6 +377,9 @@ def task(reference, service):
     if form.validate_on_submit():
         try:
             answer_task(domain_context(), task_row, actor(), form.answer.data, form.finding.data)
+            flash(
+                f"The search answer for {definition().routing.services[service].name} is recorded."
+            )
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -374,6 +439,8 @@ def evidence_review(reference, file_id):
                 form.reason.data,
                 _version(form),
             )
+            decided = "accepted" if form.decision.data == "accept" else "rejected"
+            flash(f"{item.upload.filename} is {decided}.")
             return redirect(url_for("staff.request_page", reference=reference, _anchor="evidence"))
         except DomainError as error:
             show_error(form, error)
@@ -445,6 +512,7 @@ def pack_file_add(reference):
                 max_total_bytes=limit,
                 expected_version=_version(form),
             )
+            flash(f"“{form.title.data}” was added to the disclosure pack.")
             return redirect(url_for("staff.pack_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -476,6 +544,7 @@ def pack_file_remove(reference, file_id):
             pack_rules.remove_pack_file(
                 domain_context(), found, actor(), file_id, _file_store(), _version(form)
             )
+            flash(f"“{wanted.title}” was removed from the disclosure pack.")
             return redirect(url_for("staff.pack_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -506,6 +575,7 @@ def pack_checklist(reference):
             pack_rules.save_checklist(
                 domain_context(), found, actor(), form.checklist_data(), _version(form)
             )
+            flash("The disclosure checklist is saved.")
             return redirect(url_for("staff.pack_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -544,6 +614,7 @@ def pack_reopen_delivery(reference):
                 back_url=url_for("staff.pack_page", reference=reference),
                 staff_page=True,
             )
+        flash("The requester can download the pack again.")
     return redirect(url_for("staff.pack_page", reference=reference))
 
 
@@ -558,6 +629,7 @@ def resolve(reference, item_id):
     if form.validate_on_submit():
         try:
             resolve_attention(domain_context(), item, found, actor(), form.how.data)
+            flash("What you did to reach the requester is recorded.")
             return redirect(url_for("staff.request_page", reference=reference))
         except DomainError as error:
             show_error(form, error)
@@ -579,6 +651,7 @@ def new_request():
     if form.validate_on_submit():
         try:
             made = log_offline_request(domain_context(), form.data, actor())
+            flash(f"Request {made.reference} is logged.")
             return redirect(url_for("staff.request_page", reference=made.reference))
         except DomainError as error:
             show_error(form, error)
@@ -598,6 +671,7 @@ def new_complaint():
     if form.validate_on_submit():
         try:
             made = log_offline_complaint(domain_context(), form.data, actor())
+            flash(f"Complaint {made.reference} is logged.")
             return redirect(url_for("staff.request_page", reference=made.reference))
         except DomainError as error:
             show_error(form, error)

@@ -82,6 +82,12 @@ class Transition:
     pack: str | None = None
     # Done by writing and sending an outcome notice (workflows/notices.yaml), not a plain form.
     notice: bool = False
+    # A legal or destructive step (it ends the request or refuses it): staff see a warning, what
+    # the requester will receive before it is sent, and a warning button.
+    destructive: bool = False
+    # Staff taking it must say why (kept on the timeline), even where the requester, taking
+    # the same step themselves, is not asked.
+    needs_reason: bool = False
 
     def form_field(self, name: str) -> Field:
         return self.field_details.get(name) or Field(name, name.replace("_", " ").capitalize())
@@ -100,6 +106,8 @@ TRANSITION_PROPERTIES = (
     "creates_tasks",
     "pack",
     "notice",
+    "destructive",
+    "needs_reason",
 )
 STATE_KEYS = ("staff", "requester", "clock", *STATE_PROPERTIES)
 

@@ -93,6 +93,13 @@ def decide(
     missing = [f for f in transition.fields if not str(fields.get(f) or "").strip()]
     if missing:
         return Refusal(action, "Missing: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
+    if (
+        transition.needs_reason
+        and actor.role != "requester"
+        and not str(fields.get("reason") or "").strip()
+    ):
+        # Staff acting for the requester (a withdrawal by phone...) say why, for the audit trail.
+        return Refusal(action, "Missing: reason.")
     if "outcome" in transition.fields:
         allowed = definition.outcomes.get(facts.right, ())
         if fields["outcome"] not in allowed:

@@ -257,6 +257,8 @@ def _load_request(data, messages, problems, file="request.yaml", roles=None, ext
             creates_tasks=bool(raw.get("creates_tasks")),
             pack=raw.get("pack"),
             notice=bool(raw.get("notice")),
+            destructive=bool(raw.get("destructive")),
+            needs_reason=bool(raw.get("needs_reason")),
         )
         if t.pack is not None and t.pack not in PACK_EFFECTS:
             problems.add(file, f"{where}.pack", f"unknown pack effect {t.pack!r}")

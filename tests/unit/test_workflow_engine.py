@@ -175,6 +175,8 @@ REFUSED = [
         "Tell the requester the restriction will be lifted first",
     ),
     ("triage", "access", "fly", DPO, {}, {}, "Unknown action"),
+    # Staff withdrawing for the requester say why (needs_reason); the requester is not asked.
+    ("triage", "access", "withdraw", DPO, {}, {"reason": " "}, "Missing: reason"),
     ("completed", "access", "refuse", DPO, {}, {"reason": "x"}, "cannot be done while"),
     ("triage", "access", "route", CASEWORKER, {}, {"services": ["housing"]}, "A caseworker cannot"),
     (

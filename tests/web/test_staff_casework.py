@@ -108,7 +108,9 @@ def test_every_staff_url_is_confined_by_role_and_service(app, people, as_):
         assert client.get(f"/staff/accounts/{other}").status_code == (
             200 if who == "admin" else 403
         )
-        reset = client.post(f"/staff/accounts/{people['housing'].id}/reset-two-factor")
+        reset = client.post(
+            f"/staff/accounts/{people['housing'].id}/reset-two-factor", data={"reason": "Lost"}
+        )
         assert reset.status_code == (302 if who == "admin" else 403)
         assert client.get("/staff/services").status_code == (
             200 if who in ("admin", "dpo") else 403
@@ -657,10 +659,15 @@ def test_an_unreachable_requester_is_flagged_until_staff_record_what_they_did(pe
     client.post(link["href"], {"how": "Phoned them on the number from the case file"})
     db.session.refresh(item)
     assert item.resolved_at is not None and item.resolved_by == "dpo:" + str(people["dpo"].id)
+    page = client.get(f"/staff/requests/{request.reference}")
+    # Only the confirmation of what was just done is left; the warning banner has gone.
+    assert [normalise(b.get_text()) for b in page.select(".govuk-notification-banner")] == [
+        "Success What you did to reach the requester is recorded."
+    ]
     assert (
         client.get(f"/staff/requests/{request.reference}").select(".govuk-notification-banner")
         == []
-    )
+    )  # shown once
     assert client.get(link["href"], expected_status=404)  # dealt with: gone
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attention_resolved"))
     assert event.detail["how"] == "Phoned them on the number from the case file"

@@ -241,7 +241,12 @@ def test_deactivating_an_account_ends_its_sessions(app):
     sign_in(admins_browser, admin)
     sign_in(workers_browser, worker)
     assert workers_browser.get("/staff/requests").status_code == 200
-    admins_browser.post(f"/staff/accounts/{worker.id}/active", data={"active": "0"})
+    refused = admins_browser.post(f"/staff/accounts/{worker.id}/active", data={"active": "0"})
+    assert refused.status_code == 200  # a reason is needed first (the audit trail keeps it)
+    assert workers_browser.get("/staff/requests").status_code == 200
+    admins_browser.post(
+        f"/staff/accounts/{worker.id}/active", data={"active": "0", "reason": "Left the council"}
+    )
     assert workers_browser.get("/staff/requests").status_code == 302
     response = workers_browser.post(
         "/staff/sign-in", data={"email": worker.email, "password": PASSWORD}
@@ -490,7 +495,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(client_request):
 def test_resetting_two_factor_makes_them_set_it_up_again(app, client_request):
     worker, workers_browser = admin_and_a_signed_in_caseworker(app, client_request)
 
-    client_request.post(f"/staff/accounts/{worker.id}/reset-two-factor", {})
+    client_request.post(f"/staff/accounts/{worker.id}/reset-two-factor", {"reason": "Lost phone"})
     assert workers_browser.get("/staff/requests").status_code == 302
     db.session.refresh(worker)
     assert not worker.totp_confirmed and worker.totp_secret is None
