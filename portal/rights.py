@@ -50,6 +50,15 @@ RIGHT_LABELS = {r.code: r.asks_for for r in ALL}
 COMPLAINT = "complaint"
 CASE_KINDS = (*RIGHTS, COMPLAINT)
 CASE_LABELS = {**RIGHT_LABELS, COMPLAINT: "a complaint about how we handled your information"}
+# Staff name each kind of case by its short legal name, not the resident's words ("Access", not
+# "a copy of your information").
+STAFF_CASE_LABELS = {
+    "access": "Access",
+    "rectification": "Rectification",
+    "restriction": "Restriction",
+    "objection": "Objection",
+    COMPLAINT: "Complaint",
+}
 # What a complaint is about, on the online form and the staff intake form alike.
 COMPLAINT_ABOUT = {
     "request": "How we handled a request about information (a copy, a correction, a "

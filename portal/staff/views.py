@@ -51,10 +51,11 @@ from portal.models import (
 )
 from portal.numbers import MAX_PAGE, whole_number
 from portal.questions.answers import stored_answer_rows
-from portal.rights import CASE_LABELS, COMPLAINT
+from portal.rights import COMPLAINT, STAFF_CASE_LABELS
 from portal.runtime import clock, definition, domain_context, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
+from portal.staff.request_page import CHANNEL_LABELS, time_left, timeline
 from portal.staff.staff_blueprint import staff
 from portal.template_helpers import file_size
 from portal.workflow import allowed_actions
@@ -99,7 +100,7 @@ def queue():
     form.state.choices = [("open", "All open"), ("all", "All, including closed")] + [
         (name, s.staff_label) for name, s in wf.states.items()
     ]
-    form.right.choices = [("", "Any right or complaint")] + list(CASE_LABELS.items())
+    form.right.choices = [("", "Any right or complaint")] + list(STAFF_CASE_LABELS.items())
     services = wf.routing.services
     mine = services if actor().role == "dpo" else {c: services[c] for c in actor().services}
     form.service.choices = [("", "Any service")] + [(c, s.name) for c, s in mine.items()]
@@ -159,11 +160,13 @@ def request_page(reference):
         transitions=wf.transitions,
         answer_rows=stored_answer_rows(found.answers or {}),
         actions=_allowed(found),
-        audit=audit,
+        time_left=time_left(wf.states[found.state], deadline, today, working_calendar()),
+        timeline=timeline(audit, wf, found.data_right == COMPLAINT, wf.routing.services),
+        channel_label=CHANNEL_LABELS.get(found.channel, found.channel),
         messages=messages,
         attention=attention,
         services=wf.routing.services,
-        right_label=CASE_LABELS[found.data_right],
+        right_label=STAFF_CASE_LABELS[found.data_right],
         complaint=found.data_right == COMPLAINT,
         # Complaints are the DPO's (docs/decisions.md): a caseworker is not shown them.
         complaints=found.complaints if actor().role == "dpo" else [],

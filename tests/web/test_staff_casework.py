@@ -255,7 +255,7 @@ def test_the_request_page_offers_only_the_allowed_actions(people, as_):
     request = make_request(db.session, key="r")
     client = as_("dpo")
     page = client.get(f"/staff/requests/{request.reference}")
-    offered = [normalise(a.get_text()) for a in page.select("h2 + ul.govuk-list a")]
+    offered = [normalise(a.get_text()) for a in page.select(".moj-button-menu a")]
     assert offered == [
         "Ask for proof of identity or authority",
         "Route to services",
@@ -267,7 +267,7 @@ def test_the_request_page_offers_only_the_allowed_actions(people, as_):
     # A caseworker sees the request only once routed, and then fewer actions.
     route(request, "housing")
     page = as_("housing").get(f"/staff/requests/{request.reference}")
-    offered = [normalise(a.get_text()) for a in page.select("h2 + ul.govuk-list a")]
+    offered = [normalise(a.get_text()) for a in page.select(".moj-button-menu a")]
     assert offered == ["Ask the requester to clarify (pauses the clock)"]
     # An action not offered cannot be opened, and posting it is refused.
     client = as_("housing")
@@ -385,7 +385,7 @@ def test_a_whole_access_request_through_the_pages(people, as_):
 
     # Everything done is on the timeline, with who did it.
     page = dpo.get(f"/staff/requests/{ref}")
-    timeline = normalise(page.select_one("#timeline").find_next("ol").get_text(" "))
+    timeline = normalise(page.select_one(".moj-timeline").get_text(" "))
     for action in ("Route", "Extend", "Answer task", "Pack file added", "outcome notice", "Submit"):
         assert action in timeline
     assert "Hana Okafor" in timeline and "Dana Price" in timeline
@@ -480,7 +480,7 @@ def test_notes_are_kept_on_the_timeline_and_bad_notes_refused(people, as_):
     assert error_summary(page) == [("Enter a note", "#note")]
     dpo.post(f"/staff/requests/{request.reference}/note", {"note": "Called the school."})
     page = dpo.get(f"/staff/requests/{request.reference}")
-    assert "Called the school." in page.select_one("#timeline").find_next("ol").get_text()
+    assert "Called the school." in page.select_one(".moj-timeline").get_text()
 
 
 def test_identity_check_is_recorded(people, as_):
@@ -683,7 +683,7 @@ def test_the_request_page_shows_answers_as_the_resident_saw_the_questions(people
     }
     db.session.commit()
     page = as_("dpo").get(f"/staff/requests/{request.reference}")
-    heading = next(h for h in page.select("h2") if h.get_text(strip=True) == "What they asked for")
+    heading = next(h for h in page.select("h3") if h.get_text(strip=True) == "What they asked for")
     rows = {
         normalise(r.select_one("dt").get_text()): r.select_one("dd").get_text("|", strip=True)
         for r in heading.find_next("dl").select(".govuk-summary-list__row")
@@ -711,7 +711,7 @@ def test_the_timeline_names_people_as_they_were_when_they_acted(people, as_):
     db.session.commit()
 
     page = as_("dpo").get(f"/staff/requests/{request.reference}")
-    timeline = normalise(page.select_one("#timeline").find_next("ol").get_text(" "))
+    timeline = normalise(page.select_one(".moj-timeline").get_text(" "))
     assert "Hana Okafor" in timeline and "Hana Price" not in timeline
     assert "caseworker:" not in timeline and "dpo:" not in timeline
     note = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "note"))
