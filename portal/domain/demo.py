@@ -194,6 +194,8 @@ def _after(definition: WorkflowDefinition, facts: RequestFacts, action: str, tod
     role = "dpo" if "dpo" in transition.roles else "caseworker"
     actor = Actor(role, facts.routed_services, id=0)
     fields = {name: "x" for name in transition.fields}
+    if transition.needs_reason:
+        fields["reason"] = "x"  # staff taking it say why
     if "outcome" in transition.fields:
         fields["outcome"] = definition.outcomes[facts.right][0]
     decision = decide(definition, facts, action, actor, today, fields)
@@ -311,6 +313,8 @@ class DemoMaker:
                 values[name] = ctx.today().isoformat()
             else:
                 values[name] = FIELD_TEXT.get(name, "Recorded for the demonstration.")
+        if transition.needs_reason:
+            values.setdefault("reason", FIELD_TEXT["reason"])
         return values
 
     def _step(self, ctx: DomainContext, request: DataRequest, action: str) -> None:

@@ -103,3 +103,15 @@ def fill(page, data: dict) -> None:
                 page.check(f"input[name='{name}'][value='{value}']")
             else:
                 field.fill(value)
+
+
+def choose_action(page, label: str) -> None:
+    """Take one of a request's actions from its MoJ button menu: with JavaScript, open the
+    "Actions" menu first; without it every action is a button of its own."""
+    menu = page.locator(".portal-actions")
+    toggle = menu.locator("button.moj-button-menu__toggle-button")
+    if toggle.count():
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+    menu.locator("a", has_text=label).first.click()
+    page.wait_for_load_state("load")

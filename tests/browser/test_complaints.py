@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import DataRequest
 from tests.browser.resident import read_code
-from tests.browser.support import check, fill, submit
+from tests.browser.support import check, choose_action, fill, submit
 from tests.browser.test_staff_journeys import new_staff, sign_in_first_time
 from tests.workflow_names import state
 
@@ -85,8 +85,7 @@ def test_a_complaint_online_answered_by_the_dpo(page, live_server, javascript):
     check(page, "staff-complaint")
     assert "Acknowledge by (30 days, s.164A)" in page.inner_text("main")
 
-    page.get_by_role("link", name="Write and send the outcome of the complaint").click()
-    page.wait_for_load_state("load")
+    choose_action(page, "Write and send the outcome of the complaint")
     check(page, "staff-complaint-outcome")
     fill(page, {"notice": "complaint_partly_upheld"})
     submit(page)

@@ -62,6 +62,24 @@ def type_answers(page, data: dict) -> None:
             page.keyboard.type(value)
 
 
+def press_menu_action(page, name: str) -> None:
+    """Tab to the request page's "Actions" button (MoJ button menu), open it with Enter (focus
+    moves to its first item), arrow down to the action and follow it with Enter."""
+    tab_to(page, ".portal-actions button.moj-button-menu__toggle-button")
+    page.keyboard.press("Enter")
+    toggle = page.locator(".portal-actions button.moj-button-menu__toggle-button")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    for _ in range(20):
+        here = page.evaluate("() => document.activeElement.innerText.trim()")
+        if here == name:
+            assert page.evaluate(FOCUS_VISIBLE), f"focus on the action {name} is not visible"
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"the action {name} cannot be reached with the arrow keys")
+
+
 def press_submit(page) -> None:
     tab_to(page, "main form button.govuk-button:not([type=button])")
     with page.expect_navigation():
@@ -169,7 +187,7 @@ def test_staff_sign_in_triage_and_act_with_the_keyboard_alone(page, live_server)
     type_answers(page, {"q": "Robin Keys"})
     press_submit(page)
     press_link(page, reference)
-    press_link(page, "Route to services")
+    press_menu_action(page, "Route to services")
     type_answers(page, {"services": ["education"]})
     press_submit(page)
     assert "Service searches" in page.inner_text("main")

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.runtime import definition
 from portal.workflow import Actor
 from tests.browser.resident import deliver
-from tests.browser.support import check, fill, submit
+from tests.browser.support import check, choose_action, fill, submit
 from tests.factories import (
     build_pack,
     context,
@@ -95,8 +95,7 @@ def test_an_outcome_notice_from_staff_to_the_tracking_page(
 
     staff_sign_in(page, live_server, f"dpo-notice-{right}-{mode}@example.gov.uk")
     page.goto(f"/staff/requests/{reference}")
-    page.get_by_role("link", name="Write and send the outcome notice").click()
-    page.wait_for_load_state("load")
+    choose_action(page, "Write and send the outcome notice")
     if "/notices/complete/" not in page.url:  # access: choose which outcome first
         check(page, "staff-notice-choose")
         fill(page, {"notice": outcome})

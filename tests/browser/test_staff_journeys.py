@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import DataRequest, OutboxMessage
 from portal.workflow import Actor
 from tests.browser.resident import answers, make_request
-from tests.browser.support import check, fill, submit
+from tests.browser.support import check, choose_action, fill, submit
 from tests.factories import context, flag_attention
 from tests.factories import make_request as make_request_directly
 from tests.staff_helpers import PASSWORD, make_staff
@@ -87,8 +87,7 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
     page.wait_for_load_state("load")
     check(page, "staff-request")
 
-    page.get_by_role("link", name="Route to services").click()
-    page.wait_for_load_state("load")
+    choose_action(page, "Route to services")
     check(page, "staff-action-route")
     submit(page)
     check(page, "staff-action-route-error")
@@ -102,7 +101,7 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
 
     fill(page, {"note": "Called the family support team."})
     submit(page, "Add note")
-    assert "Called the family support team." in page.inner_text("#timeline + ol")
+    assert "Called the family support team." in page.inner_text(".moj-timeline")
 
     page.goto("/staff/requests/new")
     check(page, "staff-log-request")
