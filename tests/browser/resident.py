@@ -27,16 +27,17 @@ def answers(right="access", who="me", born=None, email="sam@example.com", upload
             "date_of_birth": [str(born.day), str(born.month), str(born.year)],
         },
         "child-view": {},
-        "address": {"address": "1 Judd Street\nLondon", "postcode": "WC1H 9JE"},
-        "numbers": {},
+        "address": {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"},
         "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
         "parental-responsibility": {"parental_responsibility": "yes"},
         "parental-responsibility-proof": {
             "upload": ("birth-certificate.pdf", PDF, "application/pdf")
         },
-        "access-what": {"what": "All my family support records"},
-        "access-period": {"period": "All of it"},
-        "access-parts": {"parts": ["reports_assessments", "housing"]},
+        "access": {
+            "parts": ["safety", "home"],
+            "what": "All my family support records",
+            "period": "All of it",
+        },
         "rectification-wrong": {"wrong": "My date of birth is wrong"},
         "rectification-correct": {"correction": "It should be 1 February 1985"},
         "rectification-evidence": {},
@@ -46,8 +47,7 @@ def answers(right="access", who="me", born=None, email="sam@example.com", upload
         "restriction-tell": {"tell": "yes"},
         "objection-uses": {"uses": ["evaluate_impact"]},
         "objection-reasons": {"reasons": "I do not want to be part of evaluations"},
-        "contact-method": {"method": "email"},
-        "contact-details": {"email": email},
+        "contact": {"method": "email", "email": email},
     }
     return pages
 
