@@ -132,6 +132,7 @@ def _customise_tell(form, a):
 
 
 def _customise_objection_uses(form, a):
+    form.uses.label.text = f"Which uses of {about(a)['your']} information do you object to?"
     form.uses.choices = objection_uses(who(a))
 
 
@@ -269,7 +270,7 @@ STEPS: list[Step] = [
         CONTACT_PAGE,
         forms.ContactForm,
         lambda a: "How should we contact you?",
-        template="public/contact.html",
+        template="public/contact_question.html",
     ),
 ]
 BY_NAME = {s.name: s for s in STEPS}
