@@ -163,7 +163,9 @@ def _answers(right: str, asker: str, index: int, today: date) -> dict:
     answers = {
         "right": {"right": right},
         "who": {"who": asker},
-        "address": dict(zip(("address_line_1", "town"), address.split(", ")), postcode=postcode),
+        "address": dict(
+            zip(("address_line_1", "town"), address.rsplit(", ", 1), strict=True), postcode=postcode
+        ),
         "contact": {"method": "email", "email": email},
         **RIGHT_ANSWERS[right],
     }

@@ -160,7 +160,7 @@ class ParentalResponsibilityProofForm(UploadForm):
 class SupportingDocumentForm(UploadForm):
     required = False
     upload = FileField(
-        "Upload a document that shows the correct information (optional)",
+        "Upload a file that shows what it should say (optional)",
         widget=GovFileInput(),
         description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}.",
     )

@@ -223,7 +223,7 @@ STEPS: list[Step] = [
     Step(
         "rectification-evidence",
         forms.SupportingDocumentForm,
-        lambda a: "Upload a document that shows the correct information (optional)",
+        lambda a: "Upload a file that shows what it should say (optional)",
         _is("right", "rectification"),
         template="public/upload.html",
     ),

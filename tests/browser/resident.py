@@ -74,15 +74,21 @@ def read_code(page, live_server, recipient: str) -> str:
     return code
 
 
-def make_request(page, live_server, pages: dict, email: str, empty_first=frozenset()) -> str:
+def make_request(
+    page, live_server, pages: dict, email: str, empty_first=frozenset(), seen=None
+) -> str:
     """From the start page to the confirmation; returns the reference. Pages named in
-    `empty_first` are first submitted empty and their error state checked."""
+    `empty_first` are first submitted empty and their error state checked. `seen`, a list, gets
+    the path of every page shown on the way."""
+    seen = [] if seen is None else seen
     page.goto("/")
+    seen.append("/")
     check(page, "start")
     page.get_by_role("button", name="Start now").click()
     page.wait_for_load_state("load")
     for _ in range(40):
         path = urlparse(page.url).path
+        seen.append(path)
         if path == "/request/confirm-contact":
             check(page, "confirm-contact")
             page.fill("#code", read_code(page, live_server, email))
