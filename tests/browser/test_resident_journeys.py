@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, DataRequest
 from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
-from tests.browser.support import check, fill, submit
+from tests.browser.support import AccessibilityViolations, audit, check, fill, submit
 from tests.factories import (
     build_pack,
     context,
@@ -120,6 +120,19 @@ def test_contact_details_are_revealed_for_the_chosen_method(page, live_server, j
     submit(page)
     assert urlparse(page.url).path == "/request/confirm-contact"
     assert "07700900123" in page.inner_text("main")
+
+
+@pytest.mark.parametrize("javascript", [True], ids=["js"])
+def test_only_gov_uks_own_aria_expanded_on_radios_is_let_through(page, live_server):
+    """The contact page passes the audit with GOV.UK's aria-expanded on its radios; any other
+    attribute axe does not allow there still fails it."""
+    go_to(page, live_server, "contact", answers("access", email="aria@example.com"))
+    page.check("input[name=method][value=sms]")
+    assert page.get_attribute("#method-2", "aria-expanded") == "true"
+    audit(page, "question-contact-revealed")
+    page.evaluate("document.querySelector('#method-2').setAttribute('aria-selected', 'true')")
+    with pytest.raises(AccessibilityViolations, match="aria-allowed-attr"):
+        audit(page, "question-contact-with-a-wrong-attribute")
 
 
 def test_a_young_persons_own_request(page, live_server, javascript):
