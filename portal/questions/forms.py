@@ -35,7 +35,7 @@ from portal.forms.fields import (
     valid_upn,
 )
 from portal.questions.widgets import ExclusiveCheckboxesInput
-from portal.questions.wording import objection_uses
+from portal.wording import objection_uses
 
 WHO_CHOICES = [
     ("me", "Me"),

@@ -14,7 +14,7 @@ from portal.domain.answers import (
 )
 from portal.forms.fields import Required
 from portal.questions import forms
-from portal.questions.wording import objection_uses, words_for
+from portal.wording import objection_uses, words_for
 
 __all__ = ["CONTACT_PAGE", "contact_destination", "relation", "right", "subject_age", "who"]
 
