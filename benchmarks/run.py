@@ -289,13 +289,12 @@ JOURNEY = [
     ("right", {"right": "access"}),
     ("who", {"who": "me"}),
     ("details", {"full_name": "Sam Bench", "other_names": "", "date_of_birth": ["1", "2", "1985"]}),
-    ("address", {"address": "1 Judd Street\nLondon", "postcode": "wc1h 9je"}),
-    ("numbers", {"unique_pupil_number": "", "nhs_number": ""}),
-    ("access-what", {"what": "All my family support records"}),
-    ("access-period", {"period": "All of it"}),
-    ("access-parts", {"parts": ["reports_assessments", "housing"]}),
-    ("contact-method", {"method": "email"}),
-    ("contact-details", {"email": "sam.bench@example.com"}),
+    ("address", {"address_line_1": "1 Judd Street", "town": "London", "postcode": "wc1h 9je"}),
+    (
+        "access",
+        {"parts": ["safety", "home"], "what": "All my family support records", "period": "All"},
+    ),
+    ("contact", {"method": "email", "email": "sam.bench@example.com"}),
 ]
 
 

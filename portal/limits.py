@@ -5,6 +5,7 @@ and counted in RATELIMIT_STORAGE_URI (Redis when there is more than one web proc
 
 from flask import current_app, request
 
+from portal.domain.answers import CONTACT_PAGE
 from portal.extensions import limiter
 
 
@@ -30,7 +31,7 @@ def _sends_a_code() -> bool:
         "public.resume",
     )
     return endpoint in sends or (
-        endpoint == "public.question" and args.get("step_name") == "contact-details"
+        endpoint == "public.question" and args.get("step_name") == CONTACT_PAGE
     )
 
 

@@ -15,7 +15,7 @@ class Right:
 ALL = (
     Right(
         "access",
-        "Get a copy of the information you hold",
+        "Get a copy of the information we hold",
         "This is sometimes called a subject access request.",
         "a copy of your information",
     ),
@@ -27,14 +27,14 @@ ALL = (
     ),
     Right(
         "restriction",
-        "Limit how you use the information (restriction)",
+        "Ask us to limit how we use the information (restriction)",
         "We keep the information but stop using it, for example while we check whether it is "
         "correct.",
         "us to limit how we use your information",
     ),
     Right(
         "objection",
-        "Object to how you use the information",
+        "Object to how we use the information",
         "Ask us to stop using it for a particular purpose because of your situation.",
         "us to stop using your information (objection)",
     ),
@@ -44,6 +44,15 @@ BY_CODE = {r.code: r for r in ALL}
 RIGHT_CHOICES = [(r.code, r.choice) for r in ALL]
 RIGHT_HINTS = {r.code: r.hint for r in ALL}
 RIGHT_LABELS = {r.code: r.asks_for for r in ALL}
+# Whose information a request is about, as the person asking says it (subject_relation).
+WHOSE = {"self": "your", "child": "your child's", "represented": "their"}
+
+
+def asks_for(code: str, relation: str | None) -> str:
+    """What was asked for, worded for who asked: "a copy of your child's information"."""
+    words = BY_CODE[code].asks_for
+    return words.replace("your information", f"{WHOSE.get(relation, 'your')} information")
+
 
 # A complaint to the council (DPA 2018 s.164A) is a case of its own kind beside the four rights:
 # stored like a request, run by the same engine through workflows/complaint.yaml.

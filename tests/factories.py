@@ -22,11 +22,9 @@ def answers(right="access", who="me", dob="1985-02-01", name="Sam Taylor"):
         "right": {"right": right},
         "who": {"who": who},
         "details": {"full_name": name, "other_names": "", "date_of_birth": dob},
-        "address": {"address": "1 Judd Street", "postcode": "WC1H 9JE"},
-        "numbers": {},
+        "address": {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"},
         "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
-        "contact-method": {"method": "email"},
-        "contact-details": {"email": "sam@example.com"},
+        "contact": {"method": "email", "email": "sam@example.com"},
     }
 
 
@@ -66,13 +64,12 @@ def make_request(
     contact=None,
     extra=None,
 ):
-    """`method` and `contact` are the contact-method and contact-details answers; `extra` adds
-    or replaces answers to other pages."""
+    """`method` and `contact` are the contact page's method and details; `extra` adds or
+    replaces answers to other pages."""
     given = answers(right, who, dob, name)
-    given["contact-method"] = {"method": method}
-    given["contact-details"] = contact or {"email": "sam@example.com"}
+    given["contact"] = {"method": method, **(contact or {"email": "sam@example.com"})}
     given.update(extra or {})
-    verified = given["contact-details"].get("email") or given["contact-details"].get("mobile")
+    verified = given["contact"].get("email") or given["contact"].get("mobile")
     draft = Draft(id=key, answers=given, verified_contact=verified)
     session.add(draft)
     ensure_dpo_account(session)

@@ -125,10 +125,12 @@ class Resident:
             age = date.today().year - int(year)
             if age >= 12:
                 pages.append(("child-view", {}))
-        pages += [
-            ("address", {"address": "1 Judd Street\nLondon", "postcode": "wc1h 9je"}),
-            ("numbers", {"unique_pupil_number": "", "nhs_number": ""}),
-        ]
+        pages.append(
+            (
+                "address",
+                {"address_line_1": "1 Judd Street", "town": "London", "postcode": "wc1h 9je"},
+            )
+        )
         if who in ("child", "represented"):
             pages.append(("requester", {"full_name": "Alex Taylor", "relationship": "Mother"}))
         if who == "child":
@@ -138,9 +140,14 @@ class Resident:
             ]
         pages += {
             "access": [
-                ("access-what", {"what": "All my family support records"}),
-                ("access-period", {"period": "All of it"}),
-                ("access-parts", {"parts": ["reports_assessments", "housing"]}),
+                (
+                    "access",
+                    {
+                        "parts": ["safety", "home"],
+                        "what": "All my family support records",
+                        "period": "All of it",
+                    },
+                ),
             ],
             "rectification": [
                 ("rectification-wrong", {"wrong": "My date of birth is wrong"}),
@@ -158,8 +165,9 @@ class Resident:
                 ("objection-reasons", {"reasons": "I do not want to be part of evaluations"}),
             ],
         }[right]
-        pages.append(("contact-method", {"method": contact_method}))
-        pages.append(("contact-details", contact or {"email": "sam@example.com"}))
+        pages.append(
+            ("contact", {"method": contact_method, **(contact or {"email": "sam@example.com"})})
+        )
         for step, data in pages:
             self.answer(step, overrides.get(step, data))
         code = latest_code()

@@ -5,17 +5,19 @@ message over their shoulder or in a shared inbox."""
 
 import re
 
-from portal.content import choices
+from portal.content import choices, information_kinds
 from portal.models import DataRequest
-from portal.rights import RIGHT_LABELS
+from portal.rights import asks_for
+from portal.wording import objection_uses
 
 WHO = {
     "child": "your child",
     "represented": "the person you act for",
 }
 # Kinds of information whose very name says something about health, well-being or risk: counted
-# in messages, never named.
-NOT_NAMED = frozenset({"wellbeing_parenting", "risk"})
+# in messages, never named. The first two are the question's kinds; the others the privacy
+# notice's categories, which requests sent before the kinds were plainer may hold.
+NOT_NAMED = frozenset({"health", "safety", "wellbeing_parenting", "risk"})
 
 
 def _short(text: str) -> str:
@@ -28,12 +30,13 @@ def _listed(items: list[str]) -> str:
 
 
 def _kinds(answers: dict) -> str | None:
-    parts = (answers.get("access-parts") or {}).get("parts") or []
+    page = answers.get("access") or answers.get("access-parts") or {}
+    parts = page.get("parts") or []
     if not parts:
         return None
     if "not_sure" in parts:
         return "everything we hold (you were not sure which kinds)"
-    labels = dict(choices("categories"))
+    labels = {**dict(choices("categories")), **{k["key"]: k["text"] for k in information_kinds()}}
     named = [_short(labels[p]).lower() for p in parts if p in labels and p not in NOT_NAMED]
     hidden = sum(1 for p in parts if p in NOT_NAMED)
     if hidden:
@@ -43,7 +46,7 @@ def _kinds(answers: dict) -> str | None:
 
 def _uses(answers: dict) -> str | None:
     uses = (answers.get("objection-uses") or {}).get("uses") or []
-    labels = dict(choices("purposes"))
+    labels = dict(objection_uses(answers.get("who")))
     named = [labels[u] for u in uses if u in labels]
     return _listed(named) if named else None
 
@@ -52,7 +55,7 @@ def request_summary(request: DataRequest) -> str:
     """Bulleted lines (Notify's `* ` lists) for the acknowledgement's ((summary))."""
     relation = request.subject_relation
     lines = [
-        f"* What you asked for: {RIGHT_LABELS[request.data_right]}",
+        f"* What you asked for: {asks_for(request.data_right, relation)}",
         f"* Who it is about: {WHO.get(relation, 'you')}",
     ]
     kinds = _kinds(request.answers or {})

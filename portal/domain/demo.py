@@ -56,12 +56,12 @@ CHILDREN = ["Maya", "Leo", "Zara", "Ethan", "Amira"]
 # What each right's own pages hold, as a resident would have answered them.
 RIGHT_ANSWERS = {
     "access": {
-        "access-what": {
+        "access": {
+            "parts": ["not_sure"],
             "what": "Everything the family support team wrote about our family, including "
-            "meeting notes and the assessment from last spring."
+            "meeting notes and the assessment from last spring.",
+            "period": "From January 2023 to now",
         },
-        "access-period": {"period": "From January 2023 to now"},
-        "access-parts": {"parts": ["not_sure"]},
     },
     "rectification": {
         "rectification-wrong": {
@@ -163,10 +163,10 @@ def _answers(right: str, asker: str, index: int, today: date) -> dict:
     answers = {
         "right": {"right": right},
         "who": {"who": asker},
-        "address": {"address": address, "postcode": postcode},
-        "numbers": {},
-        "contact-method": {"method": "email"},
-        "contact-details": {"email": email},
+        "address": dict(
+            zip(("address_line_1", "town"), address.rsplit(", ", 1), strict=True), postcode=postcode
+        ),
+        "contact": {"method": "email", "email": email},
         **RIGHT_ANSWERS[right],
     }
     if asker == "child":
@@ -249,7 +249,7 @@ class DemoMaker:
         draft = Draft(
             id=f"demo{self.made:05d}{received:%H%M%S}",
             answers=answers,
-            verified_contact=answers["contact-details"]["email"],
+            verified_contact=answers["contact"]["email"],
         )
         session.add(draft)
         session.commit()

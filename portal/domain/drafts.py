@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.domain import FieldError, as_utc, uploads
+from portal.domain.answers import CONTACT_PAGE
 from portal.domain.scanning import Scanner
 from portal.domain.uploads import new_upload, safe_filename  # noqa: F401 (safe_filename: re-export)
 from portal.models import Draft, Upload
@@ -76,7 +77,7 @@ def save_answers(
     elif step in answers and "upload_id" in answers[step]:
         data = {**data, **{k: answers[step][k] for k in ("upload_id", "filename")}}
     answers[step] = data
-    if step == "contact-details" and draft.verified_contact:
+    if step == CONTACT_PAGE and draft.verified_contact:
         draft.verified_contact = None if _contact_changed(draft, data) else draft.verified_contact
     draft.answers = answers
     draft.updated_at = now

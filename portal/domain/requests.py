@@ -15,7 +15,7 @@ from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients, tell_dpo_team_of_new
 from portal.domain.references import new_reference
 from portal.models import REQUESTER, AuditActor, DataRequest, Draft, Person, Upload
-from portal.rights import RIGHT_LABELS, RIGHTS
+from portal.rights import RIGHTS, asks_for
 from portal.workflow import RequestFacts, start_state
 
 
@@ -50,19 +50,19 @@ def facts_for(request: DataRequest, today: date, first_month_due=None) -> Reques
 def _people(answers: dict) -> list[Person]:
     details = answers.get("details", {})
     address = answers.get("address", {})
-    numbers = answers.get("numbers", {})
-    contact_method = answers.get("contact-method", {}).get("method")
-    contact = answers.get("contact-details", {})
+    numbers = read.reference_numbers(answers)
+    contact_method = read.contact_method(answers)
+    contact = read.contact(answers)
     dob = details.get("date_of_birth")
     subject = Person(
         role="subject",
         full_name=details["full_name"],
         other_names=details.get("other_names") or None,
         date_of_birth=date.fromisoformat(dob) if dob else None,
-        address=address.get("address"),
+        address=read.address_text(address),
         postcode=address.get("postcode"),
-        unique_pupil_number=numbers.get("unique_pupil_number") or None,
-        nhs_number=numbers.get("nhs_number") or None,
+        unique_pupil_number=numbers["unique_pupil_number"],
+        nhs_number=numbers["nhs_number"],
     )
     contact_fields = {
         "email": contact.get("email") or None,
@@ -73,7 +73,7 @@ def _people(answers: dict) -> list[Person]:
         for key, value in contact_fields.items():
             setattr(subject, key, value)
         if contact_method == "post":
-            subject.address, subject.postcode = contact.get("address"), contact.get("postcode")
+            subject.address, subject.postcode = read.address_text(contact), contact.get("postcode")
         return [subject]
     requester_answers = answers.get("requester", {})
     requester = Person(
@@ -81,7 +81,7 @@ def _people(answers: dict) -> list[Person]:
         full_name=requester_answers["full_name"],
         relationship_to_subject=requester_answers.get("relationship"),
         organisation=answers.get("representative", {}).get("organisation") or None,
-        address=contact.get("address"),
+        address=read.address_text(contact),
         postcode=contact.get("postcode"),
         **contact_fields,
     )
@@ -91,7 +91,8 @@ def _people(answers: dict) -> list[Person]:
 def _request_answers(answers: dict) -> dict:
     """The right's own answers, how a representative acts and whether a parent has parental
     responsibility, kept as given."""
-    prefixes = (*(f"{right}-" for right in RIGHTS), "representative", "parental-responsibility")
+    # A right's pages are named after it: "access", "rectification-wrong"...
+    prefixes = (*RIGHTS, "representative", "parental-responsibility")
     keep = {name: page for name, page in answers.items() if name.startswith(prefixes)}
     keep["who"] = read.who(answers)
     return keep
@@ -122,9 +123,9 @@ def submit_request(ctx: DomainContext, draft: Draft, answers: dict) -> DataReque
 
 
 def _check_answered(answers: dict) -> None:
-    for needed in ("right", "who", "details", "contact-method", "contact-details"):
-        if needed not in answers:
-            raise DomainError("Some questions have not been answered.")
+    missing = [page for page in ("right", "who", "details") if page not in answers]
+    if missing or not read.contact_method(answers):
+        raise DomainError("Some questions have not been answered.")
 
 
 def create_request(
@@ -183,7 +184,7 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
     )
     personalisation = {
         "reference": request.reference,
-        "right": RIGHT_LABELS[request.data_right],
+        "right": asks_for(request.data_right, request.subject_relation),
         "due_date": long_date(request.due_date) if request.due_date else "",
         "summary": request_summary(request),
     }

@@ -25,11 +25,24 @@ UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 NOTIFY_TEST_MOBILE = re.compile(r"^(\+447|07)700900\d{3}$")
 
 
+class AutocompleteDateInput(GovDateInput):
+    """GOV.UK date input whose parts carry `autocomplete` tokens when the field's `render_kw`
+    names a prefix: {"autocomplete": "bday"} gives bday-day, bday-month and bday-year."""
+
+    def map_gov_params(self, field, **kwargs):
+        prefix = kwargs.pop("autocomplete", None)
+        params = super().map_gov_params(field, **kwargs)
+        if prefix:
+            for item, part in zip(params["items"], ("day", "month", "year"), strict=True):
+                item["autocomplete"] = "off" if prefix == "off" else f"{prefix}-{part}"
+        return params
+
+
 class GovDateField(Field):
     """A GOV.UK date input (day, month, year) that reports errors the GOV.UK way and keeps what
     the user typed. `error_target` is the id of the first part at fault, for the error summary."""
 
-    widget = GovDateInput()
+    widget = AutocompleteDateInput()
 
     def __init__(self, label=None, validators=None, thing="the date", past=False, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -271,12 +284,20 @@ class GovCheckboxesField(_ChoiceMessage, SelectMultipleField):
     pass
 
 
-def text_field(label, thing, limit, *, required=None, hint=None, filters=(strip,), extra=()):
-    """A one-line GOV.UK text input. `thing` names it in the too-long message."""
+def text_field(
+    label, thing, limit, *, required=None, hint=None, filters=(strip,), extra=(), autocomplete=None
+):
+    """A one-line GOV.UK text input. `thing` names it in the too-long message; `autocomplete` is
+    the HTML token for the browser's autofill (only for the person filling in the form)."""
     validators = [Required(required)] if required else []
     validators += [MaxLength(limit, thing), *extra]
     return StringField(
-        label, validators=validators, widget=GovTextInput(), description=hint, filters=filters
+        label,
+        validators=validators,
+        widget=GovTextInput(),
+        description=hint,
+        filters=filters,
+        render_kw={"autocomplete": autocomplete} if autocomplete else None,
     )
 
 
@@ -324,16 +345,75 @@ def address_field(label="Address", required="Enter the address"):
     return long_text_field(label, label, 500, required)
 
 
-def postcode_field(label="Postcode", required="Enter the postcode"):
-    return text_field(label, "Postcode", 10, required=required, extra=(valid_postcode,))
+def postcode_field(label="Postcode", required="Enter the postcode", autocomplete=None):
+    return text_field(
+        label,
+        "Postcode",
+        10,
+        required=required,
+        extra=(valid_postcode,),
+        filters=(strip,),
+        autocomplete=autocomplete,
+    )
 
 
-def email_field(label="Email address", required=None):
-    return text_field(label, "Email address", 320, required=required, extra=(valid_email,))
+# The GOV.UK address pattern: line 1, line 2 (optional), town or city, postcode. `required=False`
+# leaves the "Enter ..." checks to the form (a postal address only needed for some answers).
+ADDRESS_PARTS = ("address_line_1", "address_line_2", "town", "postcode")
 
 
-def uk_mobile_field(label="UK mobile phone number", required=None):
-    return text_field(label, "Mobile phone number", 20, required=required, extra=(uk_mobile,))
+def address_line_1_field(required=True):
+    return text_field(
+        "Address line 1",
+        "Address line 1",
+        100,
+        required="Enter address line 1, typically the building and street" if required else None,
+        autocomplete="address-line1",
+    )
+
+
+def address_line_2_field():
+    return text_field(
+        "Address line 2 (optional)", "Address line 2", 100, autocomplete="address-line2"
+    )
+
+
+def town_field(required=True):
+    return text_field(
+        "Town or city",
+        "Town or city",
+        100,
+        required="Enter town or city" if required else None,
+        autocomplete="address-level2",
+    )
+
+
+def address_postcode_field(required=True):
+    return postcode_field(
+        required="Enter postcode" if required else None, autocomplete="postal-code"
+    )
+
+
+def email_field(label="Email address", required=None, autocomplete=None):
+    return text_field(
+        label,
+        "Email address",
+        320,
+        required=required,
+        extra=(valid_email,),
+        autocomplete=autocomplete,
+    )
+
+
+def uk_mobile_field(label="UK mobile phone number", required=None, autocomplete=None):
+    return text_field(
+        label,
+        "Mobile phone number",
+        20,
+        required=required,
+        extra=(uk_mobile,),
+        autocomplete=autocomplete,
+    )
 
 
 def valid_request_reference(form, field):

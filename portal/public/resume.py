@@ -8,6 +8,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from portal.deadlines import received_date
 from portal.domain import DomainError
+from portal.domain.answers import contact
 from portal.domain.drafts import find_draft
 from portal.domain.resume import (
     confirm_resume,
@@ -52,7 +53,7 @@ def _carry_on(draft):
 
 def _known_contact(draft) -> str | None:
     """The contact the resident already gave (confirmed first), to fill the box in."""
-    details = (draft.answers or {}).get("contact-details", {})
+    details = contact(draft.answers or {})
     return draft.verified_contact or details.get("email") or details.get("mobile")
 
 

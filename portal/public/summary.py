@@ -5,7 +5,7 @@ from datetime import date
 from flask import url_for
 
 from portal.questions import journey
-from portal.questions.answers import display_value
+from portal.questions.answers import answer_rows
 
 
 def summary_rows(answers: dict, today: date, changeable: bool = True) -> list[dict]:
@@ -31,21 +31,9 @@ def summary_rows(answers: dict, today: date, changeable: bool = True) -> list[di
             if hasattr(form, "shown_fields")
             else [n for n in form._fields if n not in ("submit", "csrf_token")]
         )
-        for name in names:
-            field = form[name]
-            label = (
-                step.title(answers)
-                if len(names) == 1
-                else field.label.text.replace(" (optional)", "")
-            )
-            rows.append(
-                {
-                    "key": label,
-                    "value": display_value(field, page.get(name)),
-                    "href": change,
-                    "name": label.lower(),
-                }
-            )
+        for key, value in answer_rows(form, names, journey.about(answers)):
+            label = step.title(answers) if len(names) == 1 else key
+            rows.append({"key": label, "value": value, "href": change, "name": label.lower()})
     return rows
 
 

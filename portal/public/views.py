@@ -22,7 +22,7 @@ from portal.public.public_blueprint import public
 from portal.public.summary import masked_recipients, summary_rows
 from portal.questions import forms as question_forms
 from portal.questions import journey
-from portal.rights import RIGHT_LABELS
+from portal.rights import asks_for
 from portal.runtime import clock, definition, domain_context, draft_keep, scanner
 
 
@@ -57,8 +57,8 @@ def _session_ended():
 
 
 def _form_data(form) -> dict:
-    if isinstance(form, question_forms.ContactDetailsForm):
-        return form.data_for_method()
+    if isinstance(form, question_forms.ContactForm):
+        return form.answers()
     skip = {"submit", "csrf_token", "upload"}
     return {
         name: (field.data.isoformat() if isinstance(field.data, date) else field.data)
@@ -124,7 +124,7 @@ def question(step_name):
 
 def _after_answer(draft, step, change):
     answers, today = draft.answers, clock().today()
-    if step.name == "contact-details":
+    if step.name == journey.CONTACT_PAGE:
         destination = journey.contact_destination(answers)
         if draft.verified_contact != destination[1]:
             return _send_code_and_confirm(draft, destination, change)
@@ -166,7 +166,7 @@ def confirm_contact():
         code_sent=code is not None,
         code_error=session.pop("code_error", None),
         back_url=url_for(
-            "public.question", step_name="contact-details", change=1 if change else None
+            "public.question", step_name=journey.CONTACT_PAGE, change=1 if change else None
         ),
     )
 
@@ -224,7 +224,7 @@ def confirmation():
         "public/confirmation.html",
         title="Request sent",
         data_request=data_request,
-        right_label=RIGHT_LABELS[data_request.data_right],
+        right_label=asks_for(data_request.data_right, data_request.subject_relation),
         state=definition().states[data_request.state],
         sent_to=masked_recipients(requester_recipients(data_request)),
         contact_by=(data_request.person("requester") or data_request.person("subject")).contact_by,

@@ -8,8 +8,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
 )
 from wtforms import FileField, SubmitField
+from wtforms.validators import StopValidation
 
-from portal.content import choices
+from portal.content import everything_choice, information_kinds
 from portal.domain.uploads import UPLOAD_SIZE_TEXT, UPLOAD_TYPES_TEXT
 from portal.forms.base import GovForm
 from portal.forms.choices import CONTACT_CHOICES, RIGHT_CHOICES, RIGHT_HINTS
@@ -17,20 +18,24 @@ from portal.forms.fields import (
     GovCheckboxesField,
     GovRadioField,
     Required,
-    address_field,
+    address_line_1_field,
+    address_line_2_field,
+    address_postcode_field,
     check_upload,
     date_of_birth_field,
     email_field,
     full_name_field,
     long_text_field,
-    postcode_field,
     strip,
     text_field,
+    town_field,
     uk_mobile_field,
     upper_compact,
     valid_nhs_number,
     valid_upn,
 )
+from portal.questions.widgets import ExclusiveCheckboxesInput
+from portal.wording import objection_uses
 
 WHO_CHOICES = [
     ("me", "Me"),
@@ -50,7 +55,8 @@ RESTRICTION_GROUNDS = [
     ("legal_claims", "We no longer need it, but you need it for a legal claim"),
     ("objection_pending", "You have objected to how we use it, and we are considering that"),
 ]
-NOT_SURE = ("not_sure", "I'm not sure, search everything")
+NOT_SURE = everything_choice()
+KIND_CHOICES = [(k["key"], k["text"]) for k in information_kinds()]
 
 
 class QuestionForm(GovForm):
@@ -154,30 +160,14 @@ class ParentalResponsibilityProofForm(UploadForm):
 class SupportingDocumentForm(UploadForm):
     required = False
     upload = FileField(
-        "Upload a document that shows the correct information (optional)",
+        "Upload a file that shows what it should say (optional)",
         widget=GovFileInput(),
         description=f"A {UPLOAD_TYPES_TEXT} smaller than {UPLOAD_SIZE_TEXT}.",
     )
 
 
-class PersonDetailsForm(QuestionForm):
-    full_name = full_name_field()
-    other_names = text_field(
-        "Other names used (optional)",
-        "Other names",
-        500,
-        hint="For example, a previous surname or a name used at school",
-    )
-    date_of_birth = date_of_birth_field()
-
-
-class AddressForm(QuestionForm):
-    address = address_field()
-    postcode = postcode_field()
-
-
-class NumbersForm(QuestionForm):
-    unique_pupil_number = text_field(
+def unique_pupil_number_field():
+    return text_field(
         "Unique pupil number (optional)",
         "Unique pupil number",
         13,
@@ -185,7 +175,10 @@ class NumbersForm(QuestionForm):
         filters=(upper_compact,),
         extra=(valid_upn,),
     )
-    nhs_number = text_field(
+
+
+def nhs_number_field():
+    return text_field(
         "NHS number (optional)",
         "NHS number",
         12,
@@ -195,8 +188,39 @@ class NumbersForm(QuestionForm):
     )
 
 
+class PersonDetailsForm(QuestionForm):
+    """The person the information is about, with the reference numbers that help find it."""
+
+    full_name = full_name_field()
+    other_names = text_field(
+        "Other names used (optional)",
+        "Other names",
+        500,
+        hint="For example, a previous surname or a name used at school",
+    )
+    date_of_birth = date_of_birth_field()
+    unique_pupil_number = unique_pupil_number_field()
+    nhs_number = nhs_number_field()
+    numbers = ("unique_pupil_number", "nhs_number")  # shown under their own heading
+
+
+class AddressForm(QuestionForm):
+    """The GOV.UK address pattern."""
+
+    address_line_1 = address_line_1_field()
+    address_line_2 = address_line_2_field()
+    town = town_field()
+    postcode = address_postcode_field()
+
+
 class RequesterForm(QuestionForm):
-    full_name = text_field("Your full name", "Your full name", 200, required="Enter your full name")
+    full_name = text_field(
+        "Your full name",
+        "Your full name",
+        200,
+        required="Enter your full name",
+        autocomplete="name",
+    )
     relationship = text_field(
         "Your relationship to them",
         "Your relationship",
@@ -206,17 +230,26 @@ class RequesterForm(QuestionForm):
     )
 
 
-class AccessWhatForm(QuestionForm):
-    what = long_text_field(
-        "What information do you want?",
-        "What information you want",
-        5000,
-        "Enter what information you want",
-        hint="Tell us what you are looking for. The more you tell us, the quicker we can find it.",
+class AccessForm(QuestionForm):
+    """What, when and which kinds, on one page. "Search everything" is exclusive: the browser
+    clears the other options when it is chosen, and the server refuses it beside them."""
+
+    hints = {"parts": {k["key"]: k["hint"] for k in information_kinds()}}
+    parts = GovCheckboxesField(
+        "Which kinds of information do you want?",
+        choices=[*KIND_CHOICES, NOT_SURE],
+        validators=[Required("Select the kinds of information you want")],
+        widget=ExclusiveCheckboxesInput(NOT_SURE[0]),
+        description="Select all that apply.",
     )
-
-
-class AccessPeriodForm(QuestionForm):
+    what = long_text_field(
+        "What are you looking for?",
+        "What you are looking for",
+        5000,
+        "Enter what you are looking for",
+        hint="For example, a report, a meeting or a time in your life. The more you tell us, "
+        "the quicker we can find it.",
+    )
     period = text_field(
         "Which dates should we search?",
         "The dates to search",
@@ -225,15 +258,11 @@ class AccessPeriodForm(QuestionForm):
         hint="For example, 'all of it', or 'from September 2023 to now'",
     )
 
-
-class AccessPartsForm(QuestionForm):
-    parts = GovCheckboxesField(
-        "Which kinds of information do you want?",
-        choices=[*choices("categories"), NOT_SURE],
-        validators=[Required("Select the kinds of information you want")],
-        widget=GovCheckboxesInput(),
-        description="Select all that apply.",
-    )
+    def validate_parts(self, field):
+        if NOT_SURE[0] in (field.data or []) and len(field.data) > 1:
+            raise StopValidation(
+                f"Select the kinds of information you want, or select '{NOT_SURE[1]}'"
+            )
 
 
 class RectificationWrongForm(QuestionForm):
@@ -286,7 +315,7 @@ class TellRecipientsForm(QuestionForm):
 class ObjectionUsesForm(QuestionForm):
     uses = GovCheckboxesField(
         "Which uses of the information do you object to?",
-        choices=choices("purposes"),
+        choices=objection_uses(None),
         validators=[Required("Select which uses you object to")],
         widget=GovCheckboxesInput(),
         description="Select all that apply.",
@@ -303,58 +332,88 @@ class ObjectionReasonsForm(QuestionForm):
     )
 
 
-class ContactMethodForm(QuestionForm):
+# Each contact method reveals its own fields (GOV.UK radios with conditional reveals). Without
+# JavaScript every field is shown, so each method's fields have their own names and only the
+# chosen method's are read: {field name: stored answer}.
+CONTACT_FIELDS = {
+    "email": {"email": "email"},
+    "sms": {"mobile": "mobile"},
+    "both": {"both_email": "email", "both_mobile": "mobile"},
+    "post": {
+        "post_address_line_1": "address_line_1",
+        "post_address_line_2": "address_line_2",
+        "post_town": "town",
+        "post_postcode": "postcode",
+        "post_email": "email",
+        "post_mobile": "mobile",
+    },
+}
+CONTACT_NEEDED = {
+    "email": {"email": "Enter your email address"},
+    "sms": {"mobile": "Enter your UK mobile phone number"},
+    "both": {
+        "both_email": "Enter your email address",
+        "both_mobile": "Enter your UK mobile phone number",
+    },
+    "post": {
+        "post_address_line_1": "Enter address line 1, typically the building and street",
+        "post_town": "Enter town or city",
+        "post_postcode": "Enter postcode",
+    },
+}
+
+
+class ContactForm(QuestionForm):
+    """How to contact the person asking, and the details for that method, on one page. Post
+    still needs an email address or mobile number, to confirm the request with a one-time code.
+    Stored as {"method", "email", "mobile", and for post the address lines and postcode}."""
+
     method = GovRadioField(
         "How should we contact you?",
         choices=CONTACT_CHOICES,
         validators=[Required("Select how we should contact you")],
         widget=GovRadioInput(),
     )
+    email = email_field(autocomplete="email")
+    mobile = uk_mobile_field(autocomplete="tel")
+    both_email = email_field(autocomplete="email")
+    both_mobile = uk_mobile_field(autocomplete="tel")
+    post_address_line_1 = address_line_1_field(required=False)
+    post_address_line_2 = address_line_2_field()
+    post_town = town_field(required=False)
+    post_postcode = address_postcode_field(required=False)
+    post_email = email_field("Email address (optional)", autocomplete="email")
+    post_mobile = uk_mobile_field("UK mobile phone number (optional)", autocomplete="tel")
 
+    def __init__(self, *args, data=None, **kwargs):
+        # Saved answers go back into the fields of the method they were given for.
+        data = dict(data or {})
+        for name, key in CONTACT_FIELDS.get(data.get("method"), {}).items():
+            data[name] = data.get(key)
+        super().__init__(*args, data=data, **kwargs)
 
-class ContactDetailsForm(QuestionForm):
-    """The details for the chosen contact method. Post still needs an email address or mobile
-    number, to confirm the request is genuine with a one-time code."""
-
-    email = email_field()
-    mobile = uk_mobile_field()
-    address = address_field("Postal address", required=None)
-    postcode = postcode_field(required=None)
-
-    def __init__(self, *args, method: str = "email", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.method = method
-
-    def shown_fields(self):
-        return {
-            "email": ["email"],
-            "sms": ["mobile"],
-            "both": ["email", "mobile"],
-            "post": ["address", "postcode", "email", "mobile"],
-        }[self.method]
+    def shown_fields(self) -> list[str]:
+        """The method and the fields of the chosen method (nothing else is validated or kept)."""
+        return ["method", *CONTACT_FIELDS.get(self.method.data, {})]
 
     def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        need = {
-            "email": {"email": "Enter your email address"},
-            "sms": {"mobile": "Enter your UK mobile phone number"},
-            "both": {
-                "email": "Enter your email address",
-                "mobile": "Enter your UK mobile phone number",
-            },
-            "post": {"address": "Enter your postal address", "postcode": "Enter your postcode"},
-        }[self.method]
-        for name, message in need.items():
-            field = self[name]
-            if not field.data and not field.errors:
-                field.errors = [message]
+        checked = {"csrf_token", "method", *CONTACT_FIELDS.get(self.method.data, {})}
+        ok = True
+        for name, field in self._fields.items():
+            if name in checked:
+                ok = field.validate(self) and ok
+        for name, message in CONTACT_NEEDED.get(self.method.data, {}).items():
+            if not self[name].data and not self[name].errors:
+                self[name].errors = [message]
                 ok = False
-        nothing_given = not (self.email.data or self.mobile.data)
-        already_wrong = self.email.errors or self.mobile.errors
-        if self.method == "post" and nothing_given and not already_wrong:
-            self.email.errors = ["Enter an email address or a UK mobile phone number"]
+        wrong = self.post_email.errors or self.post_mobile.errors
+        given = self.post_email.data or self.post_mobile.data
+        if self.method.data == "post" and not (given or wrong):
+            self.post_email.errors = ["Enter an email address or a UK mobile phone number"]
             ok = False
         return ok
 
-    def data_for_method(self) -> dict:
-        return {name: self[name].data for name in self.shown_fields()}
+    def answers(self) -> dict:
+        """What is stored: the method and its details, under their plain names."""
+        chosen = CONTACT_FIELDS.get(self.method.data, {})
+        return {"method": self.method.data, **{key: self[n].data for n, key in chosen.items()}}

@@ -4,21 +4,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from portal.domain.answers import contact_destination, relation, right, subject_age, who
+from portal.domain.answers import (
+    CONTACT_PAGE,
+    contact_destination,
+    relation,
+    right,
+    subject_age,
+    who,
+)
 from portal.forms.fields import Required
 from portal.questions import forms
+from portal.wording import objection_uses, words_for
 
-__all__ = ["contact_destination", "relation", "right", "subject_age", "who"]
+__all__ = ["CONTACT_PAGE", "contact_destination", "relation", "right", "subject_age", "who"]
 
 
 def about(answers) -> dict:
     """Words for the person the request is about, as this asker would say them."""
-    return {
-        "me": {"your": "your", "you": "you", "Your": "Your"},
-        "young_person": {"your": "your", "you": "you", "Your": "Your"},
-        "child": {"your": "your child's", "you": "your child", "Your": "Your child's"},
-        "represented": {"your": "their", "you": "the person you are acting for", "Your": "Their"},
-    }.get(who(answers), {"your": "your", "you": "you", "Your": "Your"})
+    return words_for(who(answers))
+
+
+def _own(answers) -> bool:
+    """Whether the person the information is about is the person filling in the form."""
+    return who(answers) in (None, "me", "young_person")
 
 
 def _always(answers, today):
@@ -56,23 +64,76 @@ def _details_title(a):
     }.get(who(a), "Your details")
 
 
+def _address_title(a):
+    return {
+        "me": "What is your address?",
+        "young_person": "Where do you live?",
+        "child": "What is your child's address?",
+        "represented": "What is their address?",
+    }.get(who(a), "What is your address?")
+
+
+def _access_title(a):
+    return {
+        "child": "What information about your child do you want?",
+        "represented": "What information about them do you want?",
+    }.get(who(a), "What information do you want?")
+
+
 def _set_required_message(field, message: str) -> None:
     # Replace, never mutate: validator objects are shared by every instance of the form class.
     field.validators = [Required(message), *field.validators[1:]]
 
 
+def _autocomplete(form, tokens: dict, own: bool) -> None:
+    """Autofill tokens on the resident's own details only: a child's or a client's name must not
+    be filled in with the resident's own."""
+    for name, token in tokens.items():
+        form[name].render_kw = {"autocomplete": token if own else "off"}
+
+
 def _customise_details(form, a):
     words = about(a)
+    form.full_name.label.text = f"{words['Your']} full name"
     _set_required_message(form.full_name, f"Enter {words['your']} full name")
+    form.date_of_birth.label.text = f"{words['Your']} date of birth"
     form.date_of_birth.thing = f"{words['your']} date of birth"
     if who(a) == "young_person":
-        form.full_name.label.text = "Your full name"
         form.other_names.description = "For example, a name you used at a different school"
+    _autocomplete(form, {"full_name": "name", "date_of_birth": "bday"}, _own(a))
 
 
 def _customise_address(form, a):
-    _set_required_message(form.address, f"Enter {about(a)['your']} address")
-    _set_required_message(form.postcode, f"Enter {about(a)['your']} postcode")
+    _autocomplete(
+        form,
+        {
+            "address_line_1": "address-line1",
+            "address_line_2": "address-line2",
+            "town": "address-level2",
+            "postcode": "postal-code",
+        },
+        _own(a),
+    )
+
+
+def _customise_access(form, a):
+    if not _own(a):
+        form.what.description = (
+            f"For example, a report, a meeting or a time in {about(a)['your']} life. The more "
+            "you tell us, the quicker we can find it."
+        )
+
+
+def _customise_tell(form, a):
+    form.tell.description = (
+        f"If we change or limit how we use {about(a)['your']} information, we tell the "
+        "organisations we shared it with. We can give you their names."
+    )
+
+
+def _customise_objection_uses(form, a):
+    form.uses.label.text = f"Which uses of {about(a)['your']} information do you object to?"
+    form.uses.choices = objection_uses(who(a))
 
 
 def _customise_requester(form, a):
@@ -98,7 +159,13 @@ STEPS: list[Step] = [
         _is("who", "represented"),
         template="public/upload.html",
     ),
-    Step("details", forms.PersonDetailsForm, _details_title, customise=_customise_details),
+    Step(
+        "details",
+        forms.PersonDetailsForm,
+        _details_title,
+        template="public/details.html",
+        customise=_customise_details,
+    ),
     Step(
         "child-view",
         forms.QuestionForm,
@@ -109,13 +176,9 @@ STEPS: list[Step] = [
     Step(
         "address",
         forms.AddressForm,
-        lambda a: f"{about(a)['Your']} address",
+        _address_title,
+        template="public/address.html",
         customise=_customise_address,
-    ),
-    Step(
-        "numbers",
-        forms.NumbersForm,
-        lambda a: f"{about(a)['Your']} reference numbers",
     ),
     Step(
         "requester",
@@ -138,22 +201,12 @@ STEPS: list[Step] = [
         template="public/upload.html",
     ),
     Step(
-        "access-what",
-        forms.AccessWhatForm,
-        lambda a: "What information do you want?",
+        "access",
+        forms.AccessForm,
+        _access_title,
         _is("right", "access"),
-    ),
-    Step(
-        "access-period",
-        forms.AccessPeriodForm,
-        lambda a: "Which dates should we search?",
-        _is("right", "access"),
-    ),
-    Step(
-        "access-parts",
-        forms.AccessPartsForm,
-        lambda a: "Which kinds of information do you want?",
-        _is("right", "access"),
+        template="public/access.html",
+        customise=_customise_access,
     ),
     Step(
         "rectification-wrong",
@@ -170,7 +223,7 @@ STEPS: list[Step] = [
     Step(
         "rectification-evidence",
         forms.SupportingDocumentForm,
-        lambda a: "Upload a document that shows the correct information (optional)",
+        lambda a: "Upload a file that shows what it should say (optional)",
         _is("right", "rectification"),
         template="public/upload.html",
     ),
@@ -179,6 +232,7 @@ STEPS: list[Step] = [
         forms.TellRecipientsForm,
         lambda a: "Do you want us to tell you which organisations we told about the change?",
         _is("right", "rectification"),
+        customise=_customise_tell,
     ),
     Step(
         "restriction-grounds",
@@ -197,12 +251,14 @@ STEPS: list[Step] = [
         forms.TellRecipientsForm,
         lambda a: "Do you want us to tell you which organisations we told about the change?",
         _is("right", "restriction"),
+        customise=_customise_tell,
     ),
     Step(
         "objection-uses",
         forms.ObjectionUsesForm,
-        lambda a: "Which uses of the information do you object to?",
+        lambda a: f"Which uses of {about(a)['your']} information do you object to?",
         _is("right", "objection"),
+        customise=_customise_objection_uses,
     ),
     Step(
         "objection-reasons",
@@ -210,12 +266,11 @@ STEPS: list[Step] = [
         lambda a: "Why do you object?",
         _is("right", "objection"),
     ),
-    Step("contact-method", forms.ContactMethodForm, lambda a: "How should we contact you?"),
     Step(
-        "contact-details",
-        forms.ContactDetailsForm,
-        lambda a: "Your contact details",
-        template="public/contact_details.html",
+        CONTACT_PAGE,
+        forms.ContactForm,
+        lambda a: "How should we contact you?",
+        template="public/contact_question.html",
     ),
 ]
 BY_NAME = {s.name: s for s in STEPS}
@@ -226,12 +281,15 @@ UPLOAD_PURPOSES = {
 }
 
 
+# Pages a request was asked on before they were merged, read back on the staff request page with
+# the form that now asks the same things (their field names are unchanged).
+RETIRED = {"access-what": "access", "access-period": "access", "access-parts": "access"}
+
+
 def build_form(step: Step, answers: dict, **form_kwargs):
     """The step's form filled with its saved answers and worded for this asker. Pass
     formdata=None to show the saved answers even while another form is being posted."""
     kwargs = {"data": answers.get(step.name) or {}, **form_kwargs}
-    if step.form is forms.ContactDetailsForm:
-        kwargs["method"] = answers.get("contact-method", {}).get("method", "email")
     form = step.form(**kwargs)
     if isinstance(form, forms.UploadForm):
         form.already_uploaded = "upload_id" in answers.get(step.name, {})

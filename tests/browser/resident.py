@@ -27,16 +27,17 @@ def answers(right="access", who="me", born=None, email="sam@example.com", upload
             "date_of_birth": [str(born.day), str(born.month), str(born.year)],
         },
         "child-view": {},
-        "address": {"address": "1 Judd Street\nLondon", "postcode": "WC1H 9JE"},
-        "numbers": {},
+        "address": {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"},
         "requester": {"full_name": "Alex Taylor", "relationship": "Mother"},
         "parental-responsibility": {"parental_responsibility": "yes"},
         "parental-responsibility-proof": {
             "upload": ("birth-certificate.pdf", PDF, "application/pdf")
         },
-        "access-what": {"what": "All my family support records"},
-        "access-period": {"period": "All of it"},
-        "access-parts": {"parts": ["reports_assessments", "housing"]},
+        "access": {
+            "parts": ["safety", "home"],
+            "what": "All my family support records",
+            "period": "All of it",
+        },
         "rectification-wrong": {"wrong": "My date of birth is wrong"},
         "rectification-correct": {"correction": "It should be 1 February 1985"},
         "rectification-evidence": {},
@@ -46,8 +47,7 @@ def answers(right="access", who="me", born=None, email="sam@example.com", upload
         "restriction-tell": {"tell": "yes"},
         "objection-uses": {"uses": ["evaluate_impact"]},
         "objection-reasons": {"reasons": "I do not want to be part of evaluations"},
-        "contact-method": {"method": "email"},
-        "contact-details": {"email": email},
+        "contact": {"method": "email", "email": email},
     }
     return pages
 
@@ -74,15 +74,21 @@ def read_code(page, live_server, recipient: str) -> str:
     return code
 
 
-def make_request(page, live_server, pages: dict, email: str, empty_first=frozenset()) -> str:
+def make_request(
+    page, live_server, pages: dict, email: str, empty_first=frozenset(), seen=None
+) -> str:
     """From the start page to the confirmation; returns the reference. Pages named in
-    `empty_first` are first submitted empty and their error state checked."""
+    `empty_first` are first submitted empty and their error state checked. `seen`, a list, gets
+    the path of every page shown on the way."""
+    seen = [] if seen is None else seen
     page.goto("/")
+    seen.append("/")
     check(page, "start")
     page.get_by_role("button", name="Start now").click()
     page.wait_for_load_state("load")
     for _ in range(40):
         path = urlparse(page.url).path
+        seen.append(path)
         if path == "/request/confirm-contact":
             check(page, "confirm-contact")
             page.fill("#code", read_code(page, live_server, email))

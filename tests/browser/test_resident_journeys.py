@@ -3,6 +3,7 @@ person, a parent for a child, a representative with an upload, tracking a reques
 form's error state. Every page is audited by axe-core and photographed."""
 
 from datetime import date
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, DataRequest
 from portal.workflow import Actor
 from tests.browser.resident import PDF, answers, make_request, read_code
-from tests.browser.support import check, fill, submit
+from tests.browser.support import AccessibilityViolations, audit, check, fill, submit
 from tests.factories import (
     build_pack,
     context,
@@ -45,6 +46,93 @@ def test_each_right_end_to_end(page, live_server, javascript, right):
     email = f"{right}-{'js' if javascript else 'nojs'}@example.com"
     reference = make_request(page, live_server, answers(right, email=email), email)
     assert stored(live_server, reference)[:3] == (right, "self", state("triage"))
+
+
+def test_the_shortest_access_request_is_ten_pages(page, live_server, javascript):
+    email = f"shortest-{'js' if javascript else 'nojs'}@example.com"
+    seen = []
+    make_request(page, live_server, answers("access", email=email), email, seen=seen)
+    assert seen == [
+        "/",
+        "/request/right",
+        "/request/who",
+        "/request/details",
+        "/request/address",
+        "/request/access",
+        "/request/contact",
+        "/request/confirm-contact",
+        "/request/check",
+        "/request/confirmation",
+    ]
+
+
+def go_to(page, live_server, step: str, pages: dict) -> None:
+    """Answer the question pages up to `step` (the page then open)."""
+    page.goto("/request/start")
+    for _ in range(20):
+        current = urlparse(page.url).path.rsplit("/", 1)[-1]
+        if current == step:
+            return
+        fill(page, pages[current])
+        submit(page)
+    raise AssertionError(f"{step} not reached")
+
+
+def test_search_everything_is_exclusive(page, live_server, javascript):
+    pages = answers("access", email="exclusive@example.com")
+    go_to(page, live_server, "access", pages)
+    everything = page.locator("input[name=parts][value=not_sure]")
+    housing = page.locator("input[name=parts][value=home]")
+    assert page.locator(".govuk-checkboxes__divider").inner_text() == "or"
+    housing.check()
+    everything.check()
+    fill(page, {"what": "Everything", "period": "All of it"})
+    if javascript:
+        # Choosing "search everything" clears the other kinds, and the other way round.
+        assert not housing.is_checked()
+        housing.check()
+        assert not everything.is_checked()
+        everything.check()
+        submit(page)
+        assert urlparse(page.url).path == "/request/contact"
+    else:
+        # Without JavaScript both arrive; the server asks for one or the other.
+        submit(page)
+        check(page, "question-access-exclusive-error")
+        assert "or select 'I'm not sure, search everything'" in page.inner_text(
+            ".govuk-error-summary"
+        )
+
+
+def test_contact_details_are_revealed_for_the_chosen_method(page, live_server, javascript):
+    pages = answers("access", email="reveal@example.com")
+    go_to(page, live_server, "contact", pages)
+    mobile = page.locator("#mobile")
+    post_town = page.locator("#post_town")
+    # With JavaScript only the chosen method's fields show; without, all of them do.
+    assert mobile.is_visible() is not javascript
+    page.check("input[name=method][value=sms]")
+    assert mobile.is_visible()
+    assert post_town.is_visible() is not javascript
+    fill(page, {"mobile": "07700 900123"})
+    if not javascript:
+        fill(page, {"post_town": "London", "email": "not an email"})  # ignored: not chosen
+    submit(page)
+    assert urlparse(page.url).path == "/request/confirm-contact"
+    assert "07700900123" in page.inner_text("main")
+
+
+@pytest.mark.parametrize("javascript", [True], ids=["js"])
+def test_only_gov_uks_own_aria_expanded_on_radios_is_let_through(page, live_server):
+    """The contact page passes the audit with GOV.UK's aria-expanded on its radios; any other
+    attribute axe does not allow there still fails it."""
+    go_to(page, live_server, "contact", answers("access", email="aria@example.com"))
+    page.check("input[name=method][value=sms]")
+    assert page.get_attribute("#method-2", "aria-expanded") == "true"
+    audit(page, "question-contact-revealed")
+    page.evaluate("document.querySelector('#method-2').setAttribute('aria-selected', 'true')")
+    with pytest.raises(AccessibilityViolations, match="aria-allowed-attr"):
+        audit(page, "question-contact-with-a-wrong-attribute")
 
 
 def test_a_young_persons_own_request(page, live_server, javascript):
@@ -115,7 +203,7 @@ def test_every_question_page_shows_its_errors_accessibly(page, live_server, java
     """Each question page submitted empty first, on the branch through the most pages."""
     email = f"errors-{javascript}@example.com"
     pages = answers("access", who="child", born=years_ago(13), email=email)
-    optional = {"numbers", "child-view", "rectification-evidence", "parental-responsibility-proof"}
+    optional = {"child-view", "rectification-evidence", "parental-responsibility-proof"}
     required = set(pages) - optional
     make_request(page, live_server, pages, email, empty_first=required)
 

@@ -64,8 +64,16 @@ def test_logs_are_json_lines_with_request_ids_and_no_personal_data(notify_app, l
         contact={"email": EMAIL},
         overrides={
             "details": {"full_name": NAME, "other_names": "", "date_of_birth": ["17", "3", "1979"]},
-            "address": {"address": "14 Marrowbone Mews", "postcode": "NW1 2RU"},
-            "access-what": {"what": "Every Quillfeather record since 2015"},
+            "address": {
+                "address_line_1": "14 Marrowbone Mews",
+                "town": "London",
+                "postcode": "NW1 2RU",
+            },
+            "access": {
+                "parts": ["not_sure"],
+                "what": "Every Quillfeather record since 2015",
+                "period": "All of it",
+            },
         },
     )
     request = db.session.scalars(select(DataRequest)).one()

@@ -18,13 +18,13 @@ BEFORE = {
     "right": {"right": "access"},
     "who": {"who": "me"},
     "details": {"full_name": "Sam Taylor", "date_of_birth": ["1", "2", "1985"]},
-    "address": {"address": "1 Judd Street", "postcode": "WC1H 9JE"},
-    "numbers": {},
-    "access-what": {"what": "Everything"},
-    "access-period": {"period": "All"},
-    "access-parts": {"parts": ["housing"]},
-    "contact-method": {"method": "email"},
+    "address": {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"},
+    "access": {"parts": ["home"], "what": "Everything", "period": "All"},
+    "contact": {"method": "email", "email": "sam@example.com"},
 }
+DOB = {"full_name": "Sam", "date_of_birth": ["1", "2", "1985"]}
+ADDRESS = {"address_line_1": "1 Judd St", "town": "London"}
+ACCESS = {"parts": ["home"], "what": "Everything", "period": "All"}
 
 # (page, data posted, expected message, expected link target)
 CASES = [
@@ -49,25 +49,25 @@ CASES = [
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["1", "", "1985"]},
-        "Date of birth must include a month",
+        "Your date of birth must include a month",
         "#date_of_birth-month",
     ),
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["", "", "1985"]},
-        "Date of birth must include a day and month",
+        "Your date of birth must include a day and month",
         "#date_of_birth-day",
     ),
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["31", "2", "1985"]},
-        "Date of birth must be a real date",
+        "Your date of birth must be a real date",
         "#date_of_birth-day",
     ),
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["1", "x", "1985"]},
-        "Date of birth must be a real date",
+        "Your date of birth must be a real date",
         "#date_of_birth-month",
     ),
     (
@@ -79,58 +79,82 @@ CASES = [
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["1", "1", NEXT_YEAR]},
-        "Date of birth must be in the past",
+        "Your date of birth must be in the past",
         "#date_of_birth-day",
     ),
     (
         "details",
         {"full_name": "Sam", "date_of_birth": ["1", "1", "1850"]},
-        "Date of birth must be after 1900",
+        "Your date of birth must be after 1900",
         "#date_of_birth-year",
     ),
-    ("address", {"postcode": "WC1H 9JE"}, "Enter your address", "#address"),
-    ("address", {"address": "1 Judd St"}, "Enter your postcode", "#postcode"),
     (
         "address",
-        {"address": "1 Judd St", "postcode": "X" * 40},
+        {"town": "London", "postcode": "WC1H 9JE"},
+        "Enter address line 1, typically the building and street",
+        "#address_line_1",
+    ),
+    (
+        "address",
+        {"address_line_1": "1 Judd St", "postcode": "WC1H 9JE"},
+        "Enter town or city",
+        "#town",
+    ),
+    ("address", ADDRESS, "Enter postcode", "#postcode"),
+    (
+        "address",
+        {**ADDRESS, "postcode": "X" * 40},
         "Postcode must be 10 characters or fewer",
         "#postcode",
     ),
     (
         "address",
-        {"address": "1 Judd St", "postcode": "NOT A CODE"},
+        {**ADDRESS, "postcode": "NOT A CODE"},
         "Enter a real postcode, like NW1 2RU",
         "#postcode",
     ),
     (
-        "numbers",
-        {"unique_pupil_number": "12345"},
+        "address",
+        {**ADDRESS, "address_line_1": "x" * 101, "postcode": "WC1H 9JE"},
+        "Address line 1 must be 100 characters or fewer",
+        "#address_line_1",
+    ),
+    (
+        "details",
+        {**DOB, "unique_pupil_number": "12345"},
         "Enter a unique pupil number in the correct format, like A12345678901B",
         "#unique_pupil_number",
     ),
-    ("numbers", {"nhs_number": "943 476 5918"}, "Enter a real NHS number", "#nhs_number"),
+    ("details", {**DOB, "nhs_number": "943 476 5918"}, "Enter a real NHS number", "#nhs_number"),
     (
-        "numbers",
-        {"nhs_number": "12345"},
+        "details",
+        {**DOB, "nhs_number": "12345"},
         "NHS number must be 10 numbers, like 943 476 5919",
         "#nhs_number",
     ),
-    ("access-what", {"what": "   "}, "Enter what information you want", "#what"),
+    ("access", {**ACCESS, "what": "   "}, "Enter what you are looking for", "#what"),
     (
-        "access-what",
-        {"what": "x" * 5001},
-        "What information you want must be 5000 characters or fewer",
+        "access",
+        {**ACCESS, "what": "x" * 5001},
+        "What you are looking for must be 5000 characters or fewer",
         "#what",
     ),
-    ("access-period", {}, "Enter which dates we should search", "#period"),
-    ("access-parts", {}, "Select the kinds of information you want", "#parts"),
+    ("access", {**ACCESS, "period": ""}, "Enter which dates we should search", "#period"),
+    ("access", {**ACCESS, "parts": []}, "Select the kinds of information you want", "#parts"),
     (
-        "access-parts",
-        {"parts": ["secret_files"]},
+        "access",
+        {**ACCESS, "parts": ["secret_files"]},
         "Select the kinds of information you want",
         "#parts",
     ),
-    ("contact-method", {}, "Select how we should contact you", "#method"),
+    # "Search everything" beside other kinds (no JavaScript to clear them) is refused.
+    (
+        "access",
+        {**ACCESS, "parts": ["home", "not_sure"]},
+        "Select the kinds of information you want, or select 'I'm not sure, search everything'",
+        "#parts",
+    ),
+    ("contact", {}, "Select how we should contact you", "#method"),
 ]
 
 
@@ -190,6 +214,11 @@ def test_child_wording_in_errors(client_request):
     ]
 
 
+POST_ADDRESS = {
+    "post_address_line_1": "1 Judd St",
+    "post_town": "London",
+    "post_postcode": "WC1H 9JE",
+}
 CONTACT_CASES = [
     ("email", {}, "Enter your email address", "#email"),
     (
@@ -211,34 +240,88 @@ CONTACT_CASES = [
         "Enter a UK mobile phone number, like 07700 900 982 or +44 7700 900 982",
         "#mobile",
     ),
-    ("both", {"email": "sam@example.com"}, "Enter your UK mobile phone number", "#mobile"),
+    # "both" reveals its own pair of fields: what was typed under "email" does not count.
     (
-        "post",
-        {"postcode": "WC1H 9JE", "email": "s@example.com"},
-        "Enter your postal address",
-        "#address",
+        "both",
+        {"both_email": "sam@example.com", "mobile": "07123 456 789"},
+        "Enter your UK mobile phone number",
+        "#both_mobile",
     ),
     (
         "post",
-        {"address": "1 Judd St", "postcode": "WC1H 9JE"},
+        {"post_town": "London", "post_postcode": "WC1H 9JE", "post_email": "s@example.com"},
+        "Enter address line 1, typically the building and street",
+        "#post_address_line_1",
+    ),
+    (
+        "post",
+        {**POST_ADDRESS, "post_postcode": "nope", "post_email": "s@example.com"},
+        "Enter a real postcode, like NW1 2RU",
+        "#post_postcode",
+    ),
+    (
+        "post",
+        POST_ADDRESS,
         "Enter an email address or a UK mobile phone number",
-        "#email",
+        "#post_email",
     ),
 ]
 
 
 @pytest.mark.parametrize(("method", "data", "message", "href"), CONTACT_CASES)
-def test_contact_details_errors(client_request, method, data, message, href):
-    walk_to(client_request, "contact-details", {**BEFORE, "contact-method": {"method": method}})
-    page = client_request.post("/request/contact-details", data, expected_status=200)
+def test_contact_details_errors(client_request, session, method, data, message, href):
+    walk_to(client_request, "contact")
+    page = client_request.post("/request/contact", {"method": method, **data}, expected_status=200)
     assert (message, href) in error_summary(page)
+    # Only the chosen method's fields are checked: one problem, and the chosen option open.
+    assert len(error_summary(page)) == 1
+    assert page.select_one(f"input[name=method][value={method}]").has_attr("checked")
+    assert "contact" not in session.scalars(select(Draft)).one().answers
+
+
+def test_only_the_chosen_methods_fields_are_checked_and_kept(client_request, session):
+    """Without JavaScript every revealed field is sent: a bad email under "post" does not stop
+    someone who chose text messages, and only the mobile is kept."""
+    walk_to(client_request, "contact")
+    client_request.post(
+        "/request/contact",
+        {"method": "sms", "mobile": "07123 456 789", "email": "not-an-email", **POST_ADDRESS},
+    )
+    draft = session.scalars(select(Draft)).one()
+    assert draft.answers["contact"] == {"method": "sms", "mobile": "+447123456789"}
+
+
+def test_post_keeps_the_address_in_the_gov_uk_pattern(client_request, session):
+    walk_to(client_request, "contact")
+    client_request.post(
+        "/request/contact",
+        {
+            "method": "post",
+            **POST_ADDRESS,
+            "post_postcode": "wc1h9je",
+            "post_mobile": "07123456789",
+        },
+    )
+    assert session.scalars(select(Draft)).one().answers["contact"] == {
+        "method": "post",
+        "address_line_1": "1 Judd St",
+        "address_line_2": None,
+        "town": "London",
+        "postcode": "WC1H 9JE",
+        "email": None,
+        "mobile": "+447123456789",
+    }
+    # Back on the page, the saved answers are in the post fields, under the open option.
+    page = client_request.get("/request/contact")
+    assert page.select_one("input[name=method][value=post]").has_attr("checked")
+    assert page.select_one("#post_town")["value"] == "London"
 
 
 def test_real_uk_mobile_is_accepted_and_normalised(client_request, session):
-    walk_to(client_request, "contact-details", {**BEFORE, "contact-method": {"method": "sms"}})
-    client_request.post("/request/contact-details", {"mobile": "07123 456 789"})
+    walk_to(client_request, "contact")
+    client_request.post("/request/contact", {"method": "sms", "mobile": "07123 456 789"})
     draft = session.scalars(select(Draft)).one()
-    assert draft.answers["contact-details"] == {"mobile": "+447123456789"}
+    assert draft.answers["contact"] == {"method": "sms", "mobile": "+447123456789"}
 
 
 def test_notify_test_numbers_are_refused_in_production(make_app):
@@ -247,9 +330,9 @@ def test_notify_test_numbers_are_refused_in_production(make_app):
 
     client_request = ClientRequest(app.test_client())
     with app.app_context():
-        walk_to(client_request, "contact-details", {**BEFORE, "contact-method": {"method": "sms"}})
+        walk_to(client_request, "contact")
         page = client_request.post(
-            "/request/contact-details", {"mobile": "07700 900123"}, expected_status=200
+            "/request/contact", {"method": "sms", "mobile": "07700 900123"}, expected_status=200
         )
         assert error_summary(page)[0][1] == "#mobile"
 
@@ -313,8 +396,8 @@ def test_optional_upload_can_be_skipped_and_a_previous_upload_is_kept(client_req
 
 
 def _to_code_page(client_request):
-    walk_to(client_request, "contact-details", {**BEFORE, "contact-details": {}})
-    client_request.post("/request/contact-details", {"email": "sam@example.com"})
+    walk_to(client_request, "contact")
+    client_request.post("/request/contact", {"method": "email", "email": "sam@example.com"})
 
 
 def test_wrong_code_then_right_code(client_request):
@@ -382,7 +465,7 @@ def test_changing_the_email_after_confirming_asks_for_a_new_code(client_request)
     _to_code_page(client_request)
     client_request.post("/request/confirm-contact", {"code": latest_code()})
     response = client_request.post(
-        "/request/contact-details?change=1", {"email": "other@example.com"}
+        "/request/contact?change=1", {"method": "email", "email": "other@example.com"}
     )
     assert "/request/confirm-contact" in response.location
     assert client_request.client.get("/request/check").location.endswith("/request/confirm-contact")
@@ -398,8 +481,8 @@ def test_declaration_is_required_and_nothing_is_stored_without_it(client_request
     # The answers are still shown in full beside the error.
     values = [v.get_text(strip=True) for v in page.select(".govuk-summary-list__value")]
     assert "Sam Taylor" in values and "sam@example.com" in values
-    assert "Your accommodation and housing needs" in values  # a checkbox answer
-    assert "Get a copy of the information you hold" in values  # a radio answer
+    assert "Housing" in values  # a checkbox answer
+    assert "Get a copy of the information we hold" in values  # a radio answer
     assert session.scalar(select(func.count(DataRequest.id))) == 0
 
 

@@ -39,8 +39,8 @@ def test_every_character_count_counts_to_the_limit_it_validates(app):
 
 
 def test_a_resident_page_shows_the_count(client_request):
-    walk_to(client_request, "access-what")
-    page = client_request.get("/request/access-what")
+    walk_to(client_request, "access")
+    page = client_request.get("/request/access")
     count = page.select_one(".govuk-character-count")
     assert count["data-maxlength"] == "5000"
     assert page.select_one("#what-info")

@@ -75,22 +75,27 @@ def test_the_acknowledgement_email_summarises_what_was_asked_without_the_details
         who="child",
         dob="3 4 2020",
         overrides={
-            "access-what": {"what": "My son's CAMHS referral and the police report"},
-            "access-parts": {"parts": ["housing", "wellbeing_parenting", "risk"]},
+            "access": {
+                "parts": ["home", "health", "safety"],
+                "what": "My son's CAMHS referral and the police report",
+                "period": "All of it",
+            },
         },
     )
     body = acknowledgement(deliver_messages()).body
-    assert "* What you asked for: a copy of your information" in body
+    assert "* What you asked for: a copy of your child's information" in body
     assert "* Who it is about: your child" in body
-    assert "* Kinds of information: your accommodation and housing needs and 2 other kinds" in body
-    for private in ("CAMHS", "police", "Sam Taylor", "2020", "well-being", "risk"):
+    assert "* Kinds of information: housing and 2 other kinds" in body
+    for private in ("CAMHS", "police", "Sam Taylor", "2020", "wellbeing", "Health", "safety"):
         assert private not in body
     letter_or_sms = [m for m in deliver_messages() if m.channel != "email"]
     assert all("Kinds of information" not in m.body for m in letter_or_sms)
 
 
 def test_everything_is_searched_when_the_resident_is_not_sure(resident):
-    resident.make_request(overrides={"access-parts": {"parts": ["not_sure"]}})
+    resident.make_request(
+        overrides={"access": {"parts": ["not_sure"], "what": "All", "period": "All of it"}}
+    )
     body = acknowledgement(deliver_messages()).body
     assert "* Kinds of information: everything we hold (you were not sure which kinds)" in body
     assert "* Who it is about: you" in body
@@ -100,6 +105,7 @@ def test_the_summary_reaches_notify_as_the_templates_personalisation(notify_app,
     make_request(
         db.session,
         who="represented",
+        # A request sent when the question listed the privacy notice's categories.
         extra={"access-parts": {"parts": ["reports_assessments", "risk"]}},
     )
     fake_notify.behaviour.slow_seconds = 0
@@ -111,7 +117,7 @@ def test_the_summary_reaches_notify_as_the_templates_personalisation(notify_app,
         if n["type"] == "email" and "summary" in n["personalisation"]
     ]
     assert sent["personalisation"]["summary"].splitlines() == [
-        "* What you asked for: a copy of your information",
+        "* What you asked for: a copy of their information",
         "* Who it is about: the person you act for",
         "* Kinds of information: reports about your situation and 1 other kind not named here",
     ]

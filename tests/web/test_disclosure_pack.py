@@ -295,7 +295,7 @@ def sent_pack(app, key, name, email):
     from tests.factories import answers, staff_actor
 
     draft_answers = answers(name=name)
-    draft_answers["contact-details"] = {"email": email}
+    draft_answers["contact"] = {"method": "email", "email": email}
     draft = Draft(id=key, answers=draft_answers, verified_contact=email)
     db.session.add(draft)
     db.session.commit()
@@ -386,7 +386,7 @@ def test_a_change_of_role_does_not_make_someone_a_second_pair_of_eyes(app):
     from tests.factories import answers, staff_actor
 
     draft = Draft(id="four-eyes", answers=answers(), verified_contact="sam@example.com")
-    draft.answers["contact-details"] = {"email": "sam@example.com"}
+    draft.answers["contact"] = {"method": "email", "email": "sam@example.com"}
     db.session.add(draft)
     db.session.commit()
     request = submit_request(context(db.session, now_utc()), draft, draft.answers)

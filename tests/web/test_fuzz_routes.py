@@ -387,7 +387,7 @@ def _path_values(app, requests, extra=None):
         "action": actions,
         "key": {"rectified", "disclosed", "refused"},
         "service": {"housing", "early_help"},
-        "step_name": {"right", "who", "details", "address", "numbers", "contact-method"},
+        "step_name": {"right", "who", "details", "address", "access", "contact"},
         "user_id": {"1", "2", "3"},
         "file_id": {"1"},
         "upload_id": {"1"},

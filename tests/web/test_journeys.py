@@ -45,7 +45,11 @@ def test_each_right_end_to_end(resident, client_request, session, right):
 def test_access_answers_are_stored(resident, session):
     resident.make_request(right="access")
     request = only_request(session)
-    assert request.answers["access-parts"]["parts"] == ["reports_assessments", "housing"]
+    assert request.answers["access"] == {
+        "parts": ["safety", "home"],
+        "what": "All my family support records",
+        "period": "All of it",
+    }
     subject = request.person("subject")
     assert subject.full_name == "Sam Taylor"
     assert subject.date_of_birth == date(1985, 2, 1)
@@ -104,8 +108,7 @@ def test_a_parent_is_asked_about_parental_responsibility_and_may_upload_proof(
     client_request.post("/request/who", {"who": "child"})
     for step, data in [
         ("details", {"full_name": "Jo Taylor", "date_of_birth": ["3", "4", "2020"]}),
-        ("address", {"address": "1 Judd Street", "postcode": "WC1H 9JE"}),
-        ("numbers", {}),
+        ("address", {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"}),
         ("requester", {"full_name": "Alex Taylor", "relationship": "Father"}),
     ]:
         client_request.post(f"/request/{step}", data)
@@ -168,11 +171,14 @@ def test_post_contact_still_confirms_by_email(resident, session):
     resident.make_request(
         contact_method="post",
         contact={
-            "address": "2 Judd Street\nLondon",
-            "postcode": "WC1H 9JE",
-            "email": "s@example.com",
+            "post_address_line_1": "2 Judd Street",
+            "post_town": "London",
+            "post_postcode": "WC1H 9JE",
+            "post_email": "s@example.com",
         },
     )
+    subject = only_request(session).person("subject")
+    assert (subject.address, subject.postcode) == ("2 Judd Street\nLondon", "WC1H 9JE")
     deliver_messages()
     channels = {m.channel for m in session.scalars(select(OutboxMessage)).all()}
     assert channels == {"email", "letter"}  # the code by email, the acknowledgement by post
@@ -196,12 +202,10 @@ def test_change_link_returns_to_check_and_new_questions_are_asked(
     for step, data in [
         ("who", {"who": "me"}),
         ("details", {"full_name": "Sam Taylor", "date_of_birth": ["1", "2", "1985"]}),
-        ("address", {"address": "1 Judd Street", "postcode": "WC1H 9JE"}),
-        ("numbers", {}),
+        ("address", {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"}),
         ("objection-uses", {"uses": ["evaluate_impact"]}),
         ("objection-reasons", {"reasons": "Because"}),
-        ("contact-method", {"method": "email"}),
-        ("contact-details", {"email": "sam@example.com"}),
+        ("contact", {"method": "email", "email": "sam@example.com"}),
     ]:
         client_request.post(f"/request/{step}", data)
     from tests.helpers import latest_code
@@ -209,9 +213,16 @@ def test_change_link_returns_to_check_and_new_questions_are_asked(
     client_request.post("/request/confirm-contact", {"code": latest_code()})
     page = client_request.get("/request/check")
     links = [a["href"] for a in page.select(".govuk-summary-list__actions a")]
-    assert "/request/numbers?change=1" in links
+    assert "/request/details?change=1" in links
     # A simple change goes straight back to the check page.
-    response = client_request.post("/request/numbers?change=1", {"nhs_number": "943 476 5919"})
+    response = client_request.post(
+        "/request/details?change=1",
+        {
+            "full_name": "Sam Taylor",
+            "date_of_birth": ["1", "2", "1985"],
+            "nhs_number": "943 476 5919",
+        },
+    )
     assert response.location.endswith("/request/check")
     # Changing the right asks the new right's questions, then returns to the check page.
     response = client_request.post("/request/right?change=1", {"right": "restriction"})
@@ -257,7 +268,7 @@ def test_every_question_page_renders_with_gov_uk_basics(resident, client_request
     resident.answer = answer_after_looking
     dob = f"3 4 {date.today().year - 13}" if who in ("child", "young_person") else "1 2 1985"
     resident.make_request(right=right, who=who, dob=dob)
-    assert seen[0] == "right" and seen[-1] == "contact-details"
+    assert seen[0] == "right" and seen[-1] == "contact"
     assert latest_code()
 
 

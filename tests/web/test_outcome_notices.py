@@ -515,8 +515,7 @@ def test_the_who_we_told_question_needs_an_answer(client_request, session, right
         ("right", {"right": right}),
         ("who", {"who": "me"}),
         ("details", {"full_name": "Sam Taylor", "date_of_birth": ["1", "2", "1985"]}),
-        ("address", {"address": "1 Judd Street", "postcode": "WC1H 9JE"}),
-        ("numbers", {}),
+        ("address", {"address_line_1": "1 Judd Street", "town": "London", "postcode": "WC1H 9JE"}),
     ]
     pages += {
         "rectification": [

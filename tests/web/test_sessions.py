@@ -156,7 +156,10 @@ def test_cookies_hold_only_a_random_token_and_personal_data_stays_server_side(
     client_request.post(
         "/request/details", {"full_name": typed[0], "date_of_birth": ["1", "2", typed[1]]}
     )
-    client_request.post("/request/address", {"address": typed[2], "postcode": "WC1H 9JE"})
+    client_request.post(
+        "/request/address",
+        {"address_line_1": typed[2], "town": "London", "postcode": "WC1H 9JE"},
+    )
     sign_in(client, make_staff())
     search = "Zebedee-Marsh search text"
     client.post("/staff/requests", data={"q": search})

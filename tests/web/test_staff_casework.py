@@ -688,13 +688,29 @@ def test_the_request_page_shows_answers_as_the_resident_saw_the_questions(people
         normalise(r.select_one("dt").get_text()): r.select_one("dd").get_text("|", strip=True)
         for r in heading.find_next("dl").select(".govuk-summary-list__row")
     }
+    # Pages since merged read with today's labels; the privacy notice's categories they offered
+    # then still read in words.
     assert rows == {
-        "What information do you want?": "Notes from home visits",
+        "What are you looking for?": "Notes from home visits",
         "Which kinds of information do you want?": (
             "Your accommodation and housing needs|I'm not sure, search everything"
         ),
         "Old answer": "kept",
     }
+
+
+def test_the_request_page_words_answers_for_who_asked(people, as_):
+    request = make_request(db.session, right="objection", who="child", dob="2014-03-03")
+    request.answers = {
+        "who": "child",
+        "access": {"parts": ["safety"], "what": "Reports", "period": "All"},
+        "objection-uses": {"uses": ["best_interests"]},
+    }
+    db.session.commit()
+    text = as_("dpo").get(f"/staff/requests/{request.reference}").get_text()
+    assert "Safety, assessments and plans" in text
+    assert "Acting in your child's best interests and looking after their health" in text
+    assert "Which uses of your child's information do you object to?" in text
 
 
 def test_the_timeline_names_people_as_they_were_when_they_acted(people, as_):
