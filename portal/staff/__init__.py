@@ -4,7 +4,9 @@ from portal.staff import (  # noqa: F401  (routes register on import)
     access,
     admin,
     auth,
+    intake,
     notice_views,
+    queue_views,
     records,
     views,
 )
