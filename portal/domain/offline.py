@@ -79,7 +79,7 @@ def log_offline_request(
                 "received": received_on.isoformat(),
                 "scan": upload is not None,
             },
-            personal={"scan": upload.filename} if upload is not None else None,
+            personal={"scan_file": upload.filename} if upload is not None else None,
             from_state=None,
         )
         session.commit()

@@ -51,21 +51,28 @@ def routing_action(definition: WorkflowDefinition, state: str) -> str | None:
     return None
 
 
-def route_new_request(ctx, request: DataRequest, answers: dict, today) -> None:
-    """Store the proposal and, when `auto_route` applies, route the request, inside the
-    caller's transaction (the submission's)."""
-    definition = ctx.definition
-    proposal = proposal_for(definition, answers)
+def propose(ctx, request: DataRequest, answers: dict) -> None:
+    """Store the engine's proposal on a new request (before it is first written, so it costs no
+    statement of its own)."""
+    proposal = proposal_for(ctx.definition, answers)
     request.routing_proposal = {
         "services": list(proposal.services),
         "because": {k: list(v) for k, v in proposal.because.items()},
         "everything": proposal.everything,
     }
-    auto = definition.routing.auto_route
-    if not auto.applies(request.data_right, needs_checks(definition, request)):
+
+
+def route_new_request(ctx, request: DataRequest, today) -> None:
+    """Route a new request at once when the routing file's `auto_route` applies to it, inside
+    the caller's transaction (the submission's)."""
+    definition = ctx.definition
+    if not definition.routing.auto_route.applies(
+        request.data_right, needs_checks(definition, request)
+    ):
         return
     action = routing_action(definition, request.state)
-    if action is None:
+    proposal = stored_proposal(request)
+    if action is None or proposal is None:
         return
     # Imported here: actions reads requests' facts, and requests calls this.
     from portal.domain.actions import apply_in_transaction

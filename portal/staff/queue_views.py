@@ -62,7 +62,10 @@ def queue():
     form.state.choices = [("open", "All open"), ("all", "All, including closed")] + [
         (name, s.staff_label) for name, s in wf.states.items()
     ]
-    form.right.choices = [("", "Any right or complaint")] + list(CASE_LABELS.items())
+    # Staff words: "Access", not the resident's "a copy of your information".
+    form.right.choices = [("", "Any right or complaint")] + [
+        (code, code.capitalize()) for code in CASE_LABELS
+    ]
     services = wf.routing.services
     me = actor()
     mine = services if me.role == "dpo" else {c: services[c] for c in me.services}
