@@ -139,7 +139,8 @@ class IntakePage:
             if formdata is not None:
                 form.validate()
                 _allow_post_without_code(form)
-                self.answers[step.name] = None if form.errors else _answer(form)
+                if not form.errors:  # later pages read earlier answers (the contact method)
+                    self.answers[step.name] = _answer(form)
             self.sections.append((step, form))
         self.form_errors: list[str] = []
 

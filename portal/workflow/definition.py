@@ -180,6 +180,12 @@ class Service:
     categories: tuple[str, ...]
     # The uses of data (privacy notice purposes) this service answers objections about.
     purposes: tuple[str, ...] = ()
+    # How a crowded page (the queue) names it; its name when the routing file gives none.
+    short_name: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.short_name or self.name
 
 
 # What a resident chooses when they do not know which kinds of information they mean.

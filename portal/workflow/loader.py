@@ -176,7 +176,14 @@ def _load_routing(data, categories, problems, purposes=None, rights=None) -> Rou
                 problems.add(file, f"services.{code}.purposes", f"unknown purpose {use!r}")
         if not raw.get("name") or not raw.get("email"):
             problems.add(file, f"services.{code}", "needs a name and an email")
-        services[code] = Service(code, raw.get("name", code), raw.get("email", ""), cats, uses)
+        services[code] = Service(
+            code,
+            raw.get("name", code),
+            raw.get("email", ""),
+            cats,
+            uses,
+            str(raw.get("short_name") or ""),
+        )
     if not services:
         problems.add(file, "services", "no services defined")
     return Routing(triage or "", teams, services, _auto_route(data, rights, problems))

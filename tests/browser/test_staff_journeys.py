@@ -90,6 +90,9 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
     page.get_by_role("link", name="Route to services").click()
     page.wait_for_load_state("load")
     check(page, "staff-action-route")
+    # The routing table's proposal comes ticked; untick it to see the error.
+    for box in page.locator("input[name=services]").all():
+        box.uncheck()
     submit(page)
     check(page, "staff-action-route-error")
     fill(page, {"services": ["housing", "education"]})

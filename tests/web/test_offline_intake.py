@@ -193,6 +193,15 @@ def test_an_offline_request_is_checked_like_the_online_journey(people, as_, chan
     assert made.person("subject").full_name == "Mia Jones"
 
 
+def test_an_empty_page_shows_every_question_it_needs_answered(people, as_):
+    client = as_("dpo")
+    page = post(client, "/staff/requests/new?right=access&who=child", {}, 200)
+    targets = [h for _, h in error_summary(page)]
+    assert targets[:2] == ["#channel", "#received-day"]
+    assert "#contact-method-method" in targets and "#details-full_name" in targets
+    assert count() == 0
+
+
 def test_an_infected_or_wrong_type_scan_is_refused_and_nothing_stored(people, as_):
     client = as_("dpo")
     url = "/staff/requests/new?right=access&who=me"

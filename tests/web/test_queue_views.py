@@ -53,7 +53,7 @@ def as_(app, people, client_request):
 
 
 def names(page) -> list[str]:
-    return [normalise(td.get_text()) for td in page.select("tbody tr td:nth-of-type(3)")]
+    return [normalise(td.get_text()) for td in page.select("tbody tr td:nth-of-type(2)")]
 
 
 def counts(page) -> dict[str, str]:
@@ -64,7 +64,7 @@ def markers(page) -> dict[str, str]:
     out = {}
     for row in page.select("tbody tr"):
         found = row.select_one("[data-marker]")
-        out[normalise(row.select("td")[2].get_text())] = found["data-marker"] if found else ""
+        out[normalise(row.select("td")[1].get_text())] = found["data-marker"] if found else ""
     return out
 
 
@@ -89,6 +89,15 @@ def test_counts_above_the_queue_link_to_their_requests(people, as_):
     # A caseworker's counts are of the requests they can see.
     page = as_("housing").get("/staff/requests")
     assert counts(page) == {"overdue": "0", "due_soon": "1", "new": "1", "paused": "0"}
+
+
+def test_the_counts_are_bounded(people, as_, monkeypatch):
+    from portal.domain import queue as queue_module
+
+    for i in range(4):
+        make_request(db.session, key=f"b{i}", name=f"Bounded {i}")
+    monkeypatch.setattr(queue_module, "CARD_LIMIT", 2)
+    assert counts(as_("dpo").get("/staff/requests"))["new"] == "more than 2"
 
 
 def test_sortable_headers_order_the_queue_without_javascript(people, as_):

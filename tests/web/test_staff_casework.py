@@ -136,10 +136,10 @@ def test_a_caseworker_queue_shows_only_their_services(people, as_):
     route(make_request(db.session, key="f", name="Freddie Fox"), "family_support")
     make_request(db.session, key="t", name="Tom Triage")
     page = as_("housing").get("/staff/requests")
-    names = [normalise(td.get_text()) for td in page.select("tbody tr td:nth-of-type(3)")]
+    names = [normalise(td.get_text()) for td in page.select("tbody tr td:nth-of-type(2)")]
     assert names == ["Harriet Hill"]
     page = as_("dpo").get("/staff/requests")
-    names = {normalise(td.get_text()) for td in page.select("tbody tr td:nth-of-type(3)")}
+    names = {normalise(td.get_text()) for td in page.select("tbody tr td:nth-of-type(2)")}
     assert names == {"Harriet Hill", "Freddie Fox", "Tom Triage"}
 
 
@@ -170,8 +170,8 @@ def test_queue_filters_sort_and_pagination(people, as_):
     page = client.get("/staff/requests")
     assert "30 requests, page 1 of 2" in normalise(page.get_text())
     first = _rows(page)
-    assert first[0][2] == "Olly Old" and "Overdue" in first[0][8] and "late" in first[0][8]
-    assert first[1][2] == "Sunny Soon" and "Due soon" in first[1][8]
+    assert first[0][1] == "Olly Old" and "Overdue" in first[0][6] and "late" in first[0][6]
+    assert first[1][1] == "Sunny Soon" and "Due soon" in first[1][6]
     assert len(first) == 25
     page_two = client.get("/staff/requests?page=2")
     assert len(_rows(page_two)) == 5
@@ -179,7 +179,7 @@ def test_queue_filters_sort_and_pagination(people, as_):
     assert page_two.select_one(".govuk-pagination__prev a")["href"].endswith("page=1")
 
     def names(query):
-        return [r[2] for r in _rows(client.get(f"/staff/requests?{query}"))]
+        return [r[1] for r in _rows(client.get(f"/staff/requests?{query}"))]
 
     assert names("flag=overdue") == ["Olly Old"]
     assert names("flag=due_soon") == ["Sunny Soon"]
@@ -190,7 +190,7 @@ def test_queue_filters_sort_and_pagination(people, as_):
 
     def search(term, **filters):
         response = client.post("/staff/requests", {"q": term, **filters})
-        return [r[2] for r in _rows(client.get(response.location))]
+        return [r[1] for r in _rows(client.get(response.location))]
 
     assert search("sunny") == ["Sunny Soon"]
     assert search(overdue.reference.lower()) == ["Olly Old"]
@@ -199,11 +199,11 @@ def test_queue_filters_sort_and_pagination(people, as_):
     assert search("b1", right="objection") == []
     assert names("sort=received")[0] in {"Nina New", "B0", "B5", "B10", "B15", "B20", "B25"}
     assert names("sort=received&page=2")[-1] == "Olly Old"
-    refs = [r[0] for r in _rows(client.get("/staff/requests?sort=reference"))]
+    refs = [r[0].split()[0] for r in _rows(client.get("/staff/requests?sort=reference"))]
     assert refs == sorted(refs)
     assert names("flag=paused&right=access") == []
     paused_row = _rows(client.get("/staff/requests?flag=paused"))[0]
-    assert "Paused" in paused_row[8] and paused_row[7] == "–"
+    assert "Paused" in paused_row[6] and paused_row[6].startswith("–")
     # Nonsense in the query string is ignored, not an error.
     assert len(names("page=999&sort=drop%20table&state=nope")) == 5
 
@@ -245,8 +245,8 @@ def test_assign_filter_and_assignee_in_the_queue(people, as_):
         {"assignee": str(people["housing"].id), "version": request.version},
     )
     rows = _rows(client.get(f"/staff/requests?assignee={people['housing'].id}"))
-    assert [(r[2], r[5]) for r in rows] == [("Ann Assigned", "Hana Okafor")]
-    assert [r[2] for r in _rows(client.get("/staff/requests?assignee=none"))] == ["Bob Nobody"]
+    assert [(r[1], r[4]) for r in rows] == [("Ann Assigned", "Hana Okafor")]
+    assert [r[1] for r in _rows(client.get("/staff/requests?assignee=none"))] == ["Bob Nobody"]
 
 
 def test_the_request_page_offers_only_the_allowed_actions(people, as_):
