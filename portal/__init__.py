@@ -13,7 +13,7 @@ from portal.config import (
     check_scanner_config,
     load_config,
 )
-from portal.content import category_keys
+from portal.content import category_keys, purpose_keys
 from portal.domain.passwords import HASHER, PRODUCTION_PARAMETERS, weaker_than_production
 from portal.domain.scanning import scanner_from_config
 from portal.domain.sealing import CODE_SEAL
@@ -39,7 +39,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = SafeIntConverter
 
     # A bad workflow definition stops the app here, naming the file, key and problem.
-    app.extensions["workflow"] = load_workflow(app.config["WORKFLOW_DIR"], category_keys())
+    app.extensions["workflow"] = load_workflow(
+        app.config["WORKFLOW_DIR"], category_keys(), purpose_keys()
+    )
     # So does a bad retention schedule (workflows/retention.yaml).
     app.extensions["retention"] = load_retention(app.config["WORKFLOW_DIR"])
     # The one clock every page, command and domain call reads (tests may swap it).

@@ -18,6 +18,10 @@ def category_keys() -> set[str]:
     return {c["key"] for c in privacy_notice()["categories"]}
 
 
+def purpose_keys() -> set[str]:
+    return {p["key"] for p in privacy_notice()["purposes"]}
+
+
 def choices(section: str) -> list[tuple[str, str]]:
     """(key, text) pairs for a question built from the notice, text with a capital letter."""
     return [(c["key"], c["text"][0].upper() + c["text"][1:]) for c in privacy_notice()[section]]

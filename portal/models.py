@@ -49,6 +49,8 @@ UPLOAD_PURPOSES = (
     "evidence",
     "pack",
     "parental_responsibility",
+    # A scan of the letter or form of a request logged by staff (portal/domain/offline.py).
+    "scan",
 )
 EVIDENCE_KINDS = ("identity", "authority", "parental_responsibility", "answer")
 EVIDENCE_STATUSES = ("submitted", "accepted", "rejected")
@@ -97,6 +99,13 @@ class DataRequest(Base):
             postgresql_where=text("is_open"),
             sqlite_where=text("is_open"),
         ),
+        # The "new" count and filter: open requests nobody handling them has opened yet.
+        Index(
+            "ix_request_open_unseen",
+            "id",
+            postgresql_where=text("is_open AND handler_seen IS NULL"),
+            sqlite_where=text("is_open AND handler_seen IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +143,14 @@ class DataRequest(Base):
     legal_hold_reason: Mapped[str | None] = mapped_column(Text)
     legal_hold_by: Mapped[str | None] = mapped_column(String(200))
     legal_hold_at: Mapped[datetime | None] = _timestamp()
+    # The service tasks the engine proposed on submission and why (workflows/routing.yaml).
+    routing_proposal: Mapped[dict | None] = mapped_column(JSON)
+    # "New" and "updated" on the queue: how many times the requester has acted since submitting
+    # (answered, sent proof, withdrew...), and that count when whoever handles the request last
+    # opened it (none: never opened since it arrived or was assigned). Counts, not times, so
+    # clocks never decide it.
+    requester_updates: Mapped[int] = mapped_column(default=0, server_default="0")
+    handler_seen: Mapped[int | None] = mapped_column()
 
     people: Mapped[list["Person"]] = relationship(back_populates="request", order_by="Person.id")
     uploads: Mapped[list["Upload"]] = relationship(back_populates="request")
@@ -483,6 +500,14 @@ class ServiceTask(Base):
         UniqueConstraint("request_id", "service", name="uq_task_request_service"),
         # A caseworker's queue: the requests routed to their services.
         Index("ix_task_service_request", "service", "request_id"),
+        # Open service searches, soonest answer-by date first.
+        Index(
+            "ix_task_open_target",
+            "target_date",
+            "id",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

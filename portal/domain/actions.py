@@ -248,6 +248,8 @@ def _apply(session, definition, request, decision, actor, today, working, target
     for key in decision.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)
     if actor.role == "requester":
+        # The queue marks it "updated" until whoever handles it opens it.
+        request.requester_updates = (request.requester_updates or 0) + 1
         # Whoever handles the request hears at once that the requester acted (answered,
         # withdrew...), rather than finding out at the next look at the queue.
         what = definition.transitions[decision.action].label

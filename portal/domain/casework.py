@@ -64,6 +64,8 @@ def assign(
                 "This caseworker's service has not been routed this request. Route it first.",
             )
     before = request.assignee.full_name if request.assignee else None
+    if request.assignee_id != (assignee.id if assignee else None):
+        request.handler_seen = None  # "new" on the queue until the new assignee opens it
     request.assignee_id = assignee.id if assignee else None
     record_event(
         session,

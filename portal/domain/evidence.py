@@ -213,7 +213,9 @@ def submit_evidence(
         )
         if waiting != QUESTION:
             # Staff must know proof has arrived: until they accept it the clock does not run.
-            # (An answer is the requester's workflow step, which tells them itself.)
+            # (An answer is the requester's workflow step, which tells them itself and marks
+            # the request "updated" on the queue.)
+            request.requester_updates = (request.requester_updates or 0) + 1
             queue(
                 session,
                 definition,

@@ -4,7 +4,9 @@ what the actor may see.
 Built to cost what the open requests cost, not the closed history: the open views read the
 partial indexes of open requests in due-date (or received) order and stop after a page; the
 count stops at COUNT_LIMIT; a name search uses a trigram index on PostgreSQL; and each page's
-people, tasks and assignees are loaded in one statement each, never one per row."""
+people, tasks and assignees are loaded in one statement each, never one per row. The counts
+above the queue (overdue, due soon, new, waiting on the requester) are bounded the same way and
+come in the same statement as the page's total."""
 
 import re
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.domain.casework import visible_requests
 from portal.domain.context import DomainContext
+from portal.domain.seen import marker
 from portal.models import DataRequest, Person, ServiceTask
 from portal.numbers import whole_number
 from portal.workflow import Actor, WorkflowDefinition
@@ -24,8 +27,16 @@ PER_PAGE = 25
 COUNT_LIMIT = 10_000
 # A reference as typed: DR-7KQ2-M9XD (a complaint's starts CP-), with or without the dashes.
 REFERENCE_SHAPE = re.compile(r"^(DR|CP)-?([0-9A-Z]{4})-?([0-9A-Z]{4})$")
-SORTS = ("due", "received", "reference")
-FLAGS = ("overdue", "due_soon", "paused")
+# Each column the queue sorts by, and its first direction (the due date soonest first, the newest
+# received first). A header link sorts by its column, or turns the present order round.
+SORTS = {"due": "asc", "received": "desc", "reference": "asc"}
+DIRECTIONS = ("asc", "desc")
+# "paused" is every state where the clock waits for the requester (a question or proof).
+FLAGS = ("overdue", "due_soon", "paused", "new", "updated")
+COUNTED = ("overdue", "due_soon", "new", "paused")
+# The counts above the queue stop here ("more than 1,000"): a glance needs no exact figure, and
+# four bounded counts on every page view must stay cheap at a million requests.
+CARD_LIMIT = 1_000
 DUE_SOON_WORKING_DAYS = 5
 
 
@@ -34,11 +45,17 @@ class QueueFilters:
     state: str = "open"  # open | all | a state name
     right: str = ""
     service: str = ""
-    assignee: str = ""  # "" any | "none" | a staff id
+    assignee: str = ""  # "" any | "none" | "me" | a staff id
     flag: str = ""
     q: str = ""
     sort: str = "due"
+    direction: str = ""  # "" the column's first direction | asc | desc
     page: int = 1
+
+    @property
+    def order(self) -> tuple[str, str]:
+        sort = self.sort if self.sort in SORTS else "due"
+        return sort, self.direction if self.direction in DIRECTIONS else SORTS[sort]
 
 
 @dataclass
@@ -47,6 +64,7 @@ class QueueRow:
     subject: str
     days_left: int | None
     status: str  # overdue | due_soon | paused | stopped | on_time
+    marker: str | None = None  # new | updated: until whoever handles it opens it
 
 
 @dataclass
@@ -57,6 +75,9 @@ class QueuePage:
     pages: int = 1
     # True when there are more than `total` (= COUNT_LIMIT) matches.
     more: bool = False
+    # The actor's open requests by flag (COUNTED), each at most CARD_LIMIT + 1 ("more than").
+    counts: dict[str, int] = field(default_factory=dict)
+    card_limit: int = CARD_LIMIT
 
 
 def _states(definition: WorkflowDefinition, clocks: tuple[str, ...]) -> list[str]:
@@ -64,11 +85,12 @@ def _states(definition: WorkflowDefinition, clocks: tuple[str, ...]) -> list[str
 
 
 def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> QueuePage:
-    """One page of the queue as of the context's today."""
+    """One page of the queue as of the context's today, with the counts above it."""
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
-    running = _states(definition, ("running",))
     soon = working.add_working_days(today, DUE_SOON_WORKING_DAYS)
-    where = [visible_requests(actor)]
+    flags = _flag_clauses(definition, today, soon)
+    visible = visible_requests(actor)
+    where = [visible]
     if filters.state == "open":
         where.append(DataRequest.is_open)
     elif filters.state in definition.states:
@@ -86,29 +108,23 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
         )
     if filters.assignee == "none":
         where.append(DataRequest.assignee_id.is_(None))
+    elif filters.assignee == "me":
+        where.append(DataRequest.assignee_id == actor.id)
     elif whole_number(filters.assignee) is not None:
         where.append(DataRequest.assignee_id == whole_number(filters.assignee))
-    if filters.flag == "overdue":
-        where += [DataRequest.state.in_(running), DataRequest.due_date < today]
-    elif filters.flag == "due_soon":
-        where += [
-            DataRequest.state.in_(running),
-            DataRequest.due_date >= today,
-            DataRequest.due_date <= soon,
-        ]
-    elif filters.flag == "paused":
-        where.append(DataRequest.state.in_(_states(definition, ("paused", "waiting"))))
+    if filters.flag in flags:
+        where += flags[filters.flag]
     q = filters.q.strip()
     if q:
         where.append(_search(q))
-    order = {
-        "due": (DataRequest.due_date.asc().nulls_last(), DataRequest.id),
-        "received": (DataRequest.received_date.desc(), DataRequest.id.desc()),
-        "reference": (DataRequest.reference,),
-    }[filters.sort if filters.sort in SORTS else "due"]
+    sort, direction = filters.order
+    order = _ORDER[sort][direction]
 
-    matching = select(DataRequest.id).where(*where).limit(COUNT_LIMIT + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(matching)) or 0
+    # The page's total and the counts above the queue in one statement, each bounded.
+    bounded = [_bounded(where, COUNT_LIMIT)] + [
+        _bounded([visible, DataRequest.is_open, *flags[name]], CARD_LIMIT) for name in COUNTED
+    ]
+    total, *counted = session.execute(select(*bounded)).one()
     more = total > COUNT_LIMIT
     total = min(total, COUNT_LIMIT)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
@@ -127,7 +143,53 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
         )
     ).all()
     rows = [_row(definition, r, today, soon) for r in requests]
-    return QueuePage(rows=rows, total=total, page=page, pages=pages, more=more)
+    return QueuePage(
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        more=more,
+        counts=dict(zip(COUNTED, counted, strict=True)),
+        card_limit=CARD_LIMIT,
+    )
+
+
+_ORDER = {
+    # Each direction reads the open requests' due-date or received index forwards or backwards.
+    "due": {
+        "asc": (DataRequest.due_date.asc().nulls_last(), DataRequest.id),
+        "desc": (DataRequest.due_date.desc().nulls_first(), DataRequest.id.desc()),
+    },
+    "received": {
+        "asc": (DataRequest.received_date.asc(), DataRequest.id),
+        "desc": (DataRequest.received_date.desc(), DataRequest.id.desc()),
+    },
+    "reference": {
+        "asc": (DataRequest.reference.asc(),),
+        "desc": (DataRequest.reference.desc(),),
+    },
+}
+
+
+def _flag_clauses(definition, today: date, soon: date) -> dict[str, list]:
+    running = _states(definition, ("running",))
+    return {
+        "overdue": [DataRequest.state.in_(running), DataRequest.due_date < today],
+        "due_soon": [
+            DataRequest.state.in_(running),
+            DataRequest.due_date >= today,
+            DataRequest.due_date <= soon,
+        ],
+        "paused": [DataRequest.state.in_(_states(definition, ("paused", "waiting")))],
+        "new": [DataRequest.handler_seen.is_(None)],
+        "updated": [DataRequest.handler_seen < DataRequest.requester_updates],
+    }
+
+
+def _bounded(where: list, limit: int):
+    """How many requests match, counting no further than `limit` + 1."""
+    matching = select(DataRequest.id).where(*where).limit(limit + 1).subquery()
+    return select(func.count()).select_from(matching).scalar_subquery()
 
 
 def _search(q: str):
@@ -166,4 +228,6 @@ def _row(definition, request: DataRequest, today: date, soon: date) -> QueueRow:
         status = "due_soon"
     else:
         status = "on_time"
-    return QueueRow(request, subject.full_name if subject else "", days_left, status)
+    # A finished request is nobody's to look at again: no marker.
+    seen = marker(request) if request.is_open else None
+    return QueueRow(request, subject.full_name if subject else "", days_left, status, seen)

@@ -14,6 +14,7 @@ from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, requester_recipients, tell_dpo_team_of_new
 from portal.domain.references import new_reference
+from portal.domain.routing import propose, route_new_request
 from portal.models import REQUESTER, AuditActor, DataRequest, Draft, Person, Upload
 from portal.rights import RIGHTS, asks_for
 from portal.workflow import RequestFacts, start_state
@@ -153,11 +154,13 @@ def create_request(
         notices=[],
     )
     request.people = _people(answers)
+    propose(ctx, request, answers)
     # The first state depends on the people (a child's age), so it is chosen once they are known.
     request.state = start_state(definition, facts_for(request, today), today)
     request.is_open = definition.states[request.state].is_open
     session.add(request)
     start_workflow(session, definition, request, today, ctx.working, actor=REQUESTER)
+    route_new_request(ctx, request, today)
     uploads = read.upload_ids(answers)
     if uploads:
         session.execute(

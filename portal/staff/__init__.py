@@ -5,7 +5,9 @@ from portal.staff import (  # noqa: F401  (routes register on import)
     admin,
     auth,
     chrome,
+    intake,
     notice_views,
+    queue_views,
     records,
     views,
 )

@@ -16,11 +16,11 @@ from wtforms import FileField, HiddenField, PasswordField, SelectField, StringFi
 from wtforms.validators import StopValidation, ValidationError
 
 from portal.domain.complaints import CHANNELS as COMPLAINT_CHANNELS
-from portal.domain.offline import CHANNELS
 from portal.domain.queue import QueueFilters
+from portal.domain.routing import stored_proposal
 from portal.domain.uploads import UPLOAD_TYPES_TEXT
 from portal.forms.base import GovForm
-from portal.forms.choices import COMPLAINT_ABOUT, CONTACT_CHOICES, RIGHT_CHOICES
+from portal.forms.choices import COMPLAINT_ABOUT
 from portal.forms.fields import (
     GovCheckboxesField,
     GovDateField,
@@ -28,7 +28,6 @@ from portal.forms.fields import (
     Required,
     address_field,
     check_streamed_upload,
-    date_of_birth_field,
     email_field,
     full_name_field,
     long_text_field,
@@ -91,6 +90,9 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
             field = GovDateField(label, thing="the date it arrived", validators=[not_in_future])
         elif name == "services":
             routed = {t.service for t in request.tasks}
+            # The engine's proposal comes ticked: the DPO confirms it or changes the ticks.
+            proposal = stored_proposal(request)
+            proposed = [s for s in (proposal.services if proposal else ()) if s not in routed]
             field = GovCheckboxesField(
                 label,
                 choices=[
@@ -100,7 +102,9 @@ def action_form(transition, definition, request, today: date) -> VersionedForm:
                 ],
                 validators=[Required("Select at least one service")],
                 widget=GovCheckboxesInput(),
-                description=hint,
+                description=hint
+                or ("The services the routing table proposes are ticked." if proposed else None),
+                default=proposed,
             )
         elif name == "evidence_kind":
             field = GovRadioField(
@@ -367,74 +371,10 @@ class ResolveForm(GovForm):
     submit = SubmitField("Mark as dealt with", widget=GovSubmitInput())
 
 
-class OfflineRequestForm(GovForm):
-    """A request received by post, phone, email or in person: the law needs no form."""
-
-    channel = GovRadioField(
-        "How was the request received?",
-        choices=list(CHANNELS.items()),
-        validators=[Required("Select how the request was received")],
-        widget=GovRadioInput(),
-    )
-    received = GovDateField(
-        "Date received",
-        thing="the date it was received",
-        validators=[not_in_future],
-        description="The time limit runs from this date. For example, 27 3 2026",
-    )
-    right = GovRadioField(
-        "What is the request for?",
-        choices=RIGHT_CHOICES,
-        validators=[Required("Select what the request is for")],
-        widget=GovRadioInput(),
-    )
-    relation = GovRadioField(
-        "Who is asking?",
-        choices=[
-            ("self", "The person the data is about"),
-            ("child", "A parent about their child"),
-            ("represented", "Someone acting for the person"),
-        ],
-        validators=[Required("Select who is asking")],
-        widget=GovRadioInput(),
-    )
-    full_name = full_name_field(
-        "Full name of the person the data is about", required="Enter the name"
-    )
-    date_of_birth = date_of_birth_field("Their date of birth")
-    address = address_field("Their address")
-    postcode = postcode_field()
-    requester_name = text_field(
-        "Name of the person asking (if not the person the data is about)",
-        "Name of the person asking",
-        200,
-    )
-    contact_by = GovRadioField(
-        "How should we contact the person asking?",
-        choices=CONTACT_CHOICES,
-        validators=[Required("Select how to contact them")],
-        widget=GovRadioInput(),
-    )
-    email = email_field()
-    mobile = uk_mobile_field("UK mobile number")
-    submit = SubmitField("Log the request", widget=GovSubmitInput())
-
-    def validate_requester_name(self, field):
-        if self.relation.data in ("child", "represented") and not field.data:
-            raise StopValidation("Enter the name of the person asking")
-
-    def validate_email(self, field):
-        if self.contact_by.data in ("email", "both") and not field.data:
-            raise StopValidation("Enter an email address")
-
-    def validate_mobile(self, field):
-        if self.contact_by.data in ("sms", "both") and not field.data:
-            raise StopValidation("Enter a UK mobile number")
-
-
 class QueueForm(GovForm):
     """The queue's filters, all optional. Read from the URL and the session by the view (the
-    CSRF token is checked on the post, before this form is built)."""
+    CSRF token is checked on the post, before this form is built). The order is chosen with
+    the table's headers and kept in hidden fields when the filters change."""
 
     class Meta:
         csrf = False
@@ -444,13 +384,9 @@ class QueueForm(GovForm):
     right = SelectField("Right", widget=GovSelect(), validate_choice=False)
     service = SelectField("Service", widget=GovSelect(), validate_choice=False)
     assignee = SelectField("Assigned to", widget=GovSelect(), validate_choice=False)
-    flag = SelectField("Time limit", widget=GovSelect(), validate_choice=False)
-    sort = SelectField(
-        "Sort by",
-        choices=[("due", "Due date"), ("received", "Newest received"), ("reference", "Reference")],
-        widget=GovSelect(),
-        validate_choice=False,
-    )
+    flag = SelectField("Time limit and updates", widget=GovSelect(), validate_choice=False)
+    sort = HiddenField()
+    dir = HiddenField()
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def filters(self, page: int) -> QueueFilters:
@@ -462,6 +398,7 @@ class QueueForm(GovForm):
             flag=self.flag.data or "",
             q=(self.q.data or "")[:200],
             sort=self.sort.data or "due",
+            direction=self.dir.data or "",
             page=page,
         )
 

@@ -11,12 +11,10 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from portal.deadlines import long_date
 from portal.domain import DomainError
@@ -34,9 +32,8 @@ from portal.domain.complaints import log_offline_complaint
 from portal.domain.evidence import KIND_LABELS, review_evidence
 from portal.domain.filestore import FileStore
 from portal.domain.messages import can_resend
-from portal.domain.offline import log_offline_request
-from portal.domain.queue import FLAGS, search_queue
 from portal.domain.requests import facts_for
+from portal.domain.seen import mark_seen
 from portal.domain.tasks import answer_task
 from portal.extensions import db
 from portal.forms.errors import show_error
@@ -49,13 +46,14 @@ from portal.models import (
     StaffUser,
     Upload,
 )
-from portal.numbers import MAX_PAGE, whole_number
+from portal.numbers import whole_number
 from portal.questions.answers import stored_answer_rows
 from portal.rights import COMPLAINT, STAFF_CASE_LABELS
 from portal.runtime import clock, definition, domain_context, working_calendar
 from portal.staff import forms
 from portal.staff.access import REQUEST_ROLES, actor, staff_required, visible_request_or_404
 from portal.staff.request_page import CHANNEL_LABELS, time_left, timeline
+from portal.staff.routing_offer import routing_offer
 from portal.staff.staff_blueprint import staff
 from portal.template_helpers import file_size
 from portal.workflow import allowed_actions
@@ -71,61 +69,6 @@ def home():
     return redirect(home_for(current_user))
 
 
-# A name typed into the search box is personal data: it is posted, kept in the session and never
-# put in a URL, where it would reach access logs and browser history. The other filters are not
-# personal and stay in the URL, so a filtered queue can be bookmarked; `search=1` there says the
-# session's search applies (following the menu's link to the queue drops it).
-SEARCH_SESSION_KEY = "queue_search"
-URL_FILTERS = ("state", "right", "service", "assignee", "flag", "sort")
-
-
-@staff.route("/requests", methods=["GET", "POST"])
-@staff_required(*REQUEST_ROLES)
-def queue():
-    if request.method == "POST":
-        args = {k: v for k in URL_FILTERS if (v := request.form.get(k, "").strip())}
-        search = request.form.get("q", "").strip()[:200]
-        if search:
-            session[SEARCH_SESSION_KEY] = search
-            args["search"] = "1"
-        else:
-            session.pop(SEARCH_SESSION_KEY, None)
-        return redirect(url_for("staff.queue", **args))
-    if not request.args.get("search"):
-        session.pop(SEARCH_SESSION_KEY, None)
-    data = MultiDict({k: v for k, v in request.args.items() if k in URL_FILTERS})
-    data["q"] = session.get(SEARCH_SESSION_KEY, "")
-    form = forms.QueueForm(data)
-    wf = definition()
-    form.state.choices = [("open", "All open"), ("all", "All, including closed")] + [
-        (name, s.staff_label) for name, s in wf.states.items()
-    ]
-    form.right.choices = [("", "Any right or complaint")] + list(STAFF_CASE_LABELS.items())
-    services = wf.routing.services
-    mine = services if actor().role == "dpo" else {c: services[c] for c in actor().services}
-    form.service.choices = [("", "Any service")] + [(c, s.name) for c, s in mine.items()]
-    form.assignee.choices = [("", "Anyone"), ("none", "Not assigned")] + [
-        (str(u.id), u.full_name) for u in _assignable()
-    ]
-    form.flag.choices = [("", "Any")] + [(f, FLAG_LABELS[f]) for f in FLAGS]
-    filters = form.filters(whole_number(request.args.get("page"), 1, MAX_PAGE))
-    result = search_queue(domain_context(), actor(), filters)
-    args = {k: v for k, v in request.args.items() if k in (*URL_FILTERS, "search") and v}
-    return render_template(
-        "staff/queue.html",
-        title="Requests",
-        form=form,
-        result=result,
-        page_url=lambda n: url_for("staff.queue", page=n, **args),
-        states=wf.states,
-        services=services,
-        staff_page=True,
-    )
-
-
-FLAG_LABELS = {"overdue": "Overdue", "due_soon": "Due within 5 working days", "paused": "Paused"}
-
-
 def _assignable():
     return db.session.scalars(
         select(StaffUser)
@@ -138,6 +81,8 @@ def _assignable():
 @staff_required(*REQUEST_ROLES)
 def request_page(reference):
     found = visible_request_or_404(reference)
+    # Opening it clears "new" or "updated" on the queue when the handler opens it.
+    mark_seen(domain_context(), found, actor())
     wf = definition()
     today = clock().today()
     deadline = deadline_of(found, wf, working_calendar(), today)
@@ -163,6 +108,7 @@ def request_page(reference):
         time_left=time_left(wf.states[found.state], deadline, today, working_calendar()),
         timeline=timeline(audit, wf, found.data_right == COMPLAINT, wf.routing.services),
         channel_label=CHANNEL_LABELS.get(found.channel, found.channel),
+        routing=routing_offer(found, _allowed(found), wf),
         messages=messages,
         attention=attention,
         services=wf.routing.services,
@@ -643,26 +589,6 @@ def resolve(reference, item_id):
         form=form,
         req=found,
         back_url=url_for("staff.request_page", reference=reference),
-        staff_page=True,
-    )
-
-
-@staff.route("/requests/new", methods=["GET", "POST"])
-@staff_required("dpo")
-def new_request():
-    form = forms.OfflineRequestForm()
-    if form.validate_on_submit():
-        try:
-            made = log_offline_request(domain_context(), form.data, actor())
-            flash(f"Request {made.reference} is logged.")
-            return redirect(url_for("staff.request_page", reference=made.reference))
-        except DomainError as error:
-            show_error(form, error)
-    return render_template(
-        "staff/simple_form.html",
-        title="Log a request received by post, phone, email or in person",
-        form=form,
-        back_url=url_for("staff.queue"),
         staff_page=True,
     )
 

@@ -186,6 +186,41 @@ class Service:
     name: str
     email: str
     categories: tuple[str, ...]
+    # The uses of data (privacy notice purposes) this service answers objections about.
+    purposes: tuple[str, ...] = ()
+    # How a crowded page (the queue) names it; its name when the routing file gives none.
+    short_name: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.short_name or self.name
+
+
+# What a resident chooses when they do not know which kinds of information they mean.
+SEARCH_EVERYTHING = "not_sure"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The service tasks the engine proposes for a new request, and why each."""
+
+    services: tuple[str, ...]
+    # service -> the categories or purposes the resident chose that it owns
+    because: dict[str, tuple[str, ...]] = field(hash=False, compare=False, default_factory=dict)
+    # True when the resident chose nothing that names a service (or "not sure"): every service.
+    everything: bool = False
+
+
+@dataclass(frozen=True)
+class AutoRoute:
+    """When the engine routes a new request at once, without waiting for the DPO's triage."""
+
+    rights: frozenset[str] = frozenset()
+    # Requests that need no identity or competence check (the person asks about themselves).
+    no_checks_needed: bool = False
+
+    def applies(self, right: str, needs_checks: bool) -> bool:
+        return right in self.rights or (self.no_checks_needed and not needs_checks)
 
 
 @dataclass(frozen=True)
@@ -193,11 +228,26 @@ class Routing:
     triage_team: str
     team_emails: dict[str, str] = field(hash=False, compare=False)
     services: dict[str, Service] = field(hash=False, compare=False)
+    auto_route: AutoRoute = AutoRoute()
 
     def services_for(self, categories) -> list[str]:
         """The services owning any of the given data categories, in definition order."""
         wanted = set(categories)
         return [code for code, svc in self.services.items() if wanted & set(svc.categories)]
+
+    def propose(self, chosen) -> Proposal:
+        """The services owning what the resident chose (kinds of information, uses objected
+        to), in definition order; every service when they chose "not sure" or nothing a
+        service owns (free text such as what is wrong names no category)."""
+        wanted = set(chosen)
+        because = {
+            code: tuple(k for k in (*svc.categories, *svc.purposes) if k in wanted)
+            for code, svc in self.services.items()
+        }
+        because = {code: keys for code, keys in because.items() if keys}
+        if SEARCH_EVERYTHING in wanted or not because:
+            return Proposal(tuple(self.services), because, everything=True)
+        return Proposal(tuple(because), because)
 
 
 @dataclass(frozen=True)

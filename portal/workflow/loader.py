@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from portal.rights import RIGHTS
 from portal.workflow.definition import (
     AUDIENCES,
     CHANNELS,
@@ -19,6 +20,7 @@ from portal.workflow.definition import (
     STATE_KEYS,
     STATE_PROPERTIES,
     TRANSITION_PROPERTIES,
+    AutoRoute,
     ComplaintRules,
     Field,
     Message,
@@ -155,7 +157,7 @@ def _load_messages(data, problems) -> dict[str, Message]:
     return messages
 
 
-def _load_routing(data, categories, problems) -> Routing:
+def _load_routing(data, categories, problems, purposes=None, rights=None) -> Routing:
     file = "routing.yaml"
     teams = {k: (v or {}).get("email", "") for k, v in (data.get("teams") or {}).items()}
     triage = data.get("triage_team")
@@ -168,12 +170,48 @@ def _load_routing(data, categories, problems) -> Routing:
         for cat in cats:
             if categories is not None and cat not in categories:
                 problems.add(file, f"services.{code}.categories", f"unknown data category {cat!r}")
+        uses = tuple(raw.get("purposes") or ())
+        for use in uses:
+            if purposes is not None and use not in purposes:
+                problems.add(file, f"services.{code}.purposes", f"unknown purpose {use!r}")
         if not raw.get("name") or not raw.get("email"):
             problems.add(file, f"services.{code}", "needs a name and an email")
-        services[code] = Service(code, raw.get("name", code), raw.get("email", ""), cats)
+        services[code] = Service(
+            code,
+            raw.get("name", code),
+            raw.get("email", ""),
+            cats,
+            uses,
+            str(raw.get("short_name") or ""),
+        )
     if not services:
         problems.add(file, "services", "no services defined")
-    return Routing(triage or "", teams, services)
+    return Routing(triage or "", teams, services, _auto_route(data, rights, problems))
+
+
+def _auto_route(data, rights, problems) -> AutoRoute:
+    """`auto_route: true|false` (every request or none), or a mapping naming the rights whose
+    requests are routed at once and whether requests needing no checks are."""
+    file, raw = "routing.yaml", data.get("auto_route", False)
+    if isinstance(raw, bool):
+        return AutoRoute(frozenset(rights or ()) if raw else frozenset(), raw)
+    if not isinstance(raw, dict):
+        problems.add(file, "auto_route", "must be true, false or a mapping")
+        return AutoRoute()
+    for key in sorted(set(raw) - {"rights", "no_checks_needed"}):
+        problems.add(file, f"auto_route.{key}", "unknown key")
+    chosen = raw.get("rights") or []
+    if not isinstance(chosen, list):
+        problems.add(file, "auto_route.rights", "must be a list of rights")
+        chosen = []
+    for right in chosen:
+        if rights is not None and right not in rights:
+            problems.add(file, "auto_route.rights", f"unknown right {right!r}")
+    no_checks = raw.get("no_checks_needed", False)
+    if not isinstance(no_checks, bool):
+        problems.add(file, "auto_route.no_checks_needed", "must be true or false")
+        no_checks = False
+    return AutoRoute(frozenset(chosen), no_checks)
 
 
 def _load_request(data, messages, problems, file="request.yaml", roles=None, extra_keys=()):
@@ -396,14 +434,16 @@ def _load_complaint(data, messages, roles, request_part, problems):
     return states, transitions, outcomes, rules
 
 
-def load_workflow(directory: Path | str, categories: set[str] | None = None) -> WorkflowDefinition:
+def load_workflow(
+    directory: Path | str, categories: set[str] | None = None, purposes: set[str] | None = None
+) -> WorkflowDefinition:
     """Load and validate every definition file, raising WorkflowDefinitionError listing every
     problem found (file, key, problem)."""
     directory = Path(directory)
     problems = _Problems()
     raw = {name: _read(directory, name, problems) for name in FILES}
     messages = _load_messages(raw["messages.yaml"], problems)
-    routing = _load_routing(raw["routing.yaml"], categories, problems)
+    routing = _load_routing(raw["routing.yaml"], categories, problems, purposes, RIGHTS)
     roles, *request_part = _load_request(raw["request.yaml"], messages, problems)
     states, start, transitions, outcomes, clock_changes = request_part
     c_states, c_transitions, c_outcomes, complaint = _load_complaint(

@@ -89,6 +89,9 @@ def test_staff_sign_in_triage_and_act(page, live_server, javascript):
 
     choose_action(page, "Route to services")
     check(page, "staff-action-route")
+    # The routing table's proposal comes ticked; untick it to see the error.
+    for box in page.locator("input[name=services]").all():
+        box.uncheck()
     submit(page)
     check(page, "staff-action-route-error")
     fill(page, {"services": ["housing", "education"]})

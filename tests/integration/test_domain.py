@@ -350,20 +350,16 @@ def test_logging_an_offline_request_is_one_transaction(session):
     dpo = staff_actor(session, "dpo", "Dana Price")
     commits = []
     event.listen(session(), "after_commit", lambda s: commits.append(s))
-    data = {
-        "channel": "post",
-        "received": date(2026, 11, 24),
-        "right": "access",
-        "relation": "self",
-        "full_name": "Mia Jones",
-        "date_of_birth": date(1990, 5, 4),
-        "address": "2 Crowndale Road",
-        "postcode": "NW1 1TN",
-        "contact_by": "post",
-        "email": "",
-        "mobile": "",
+    details = {"channel": "phone", "received": date(2026, 11, 24)}
+    given = {
+        "right": {"right": "access"},
+        "who": {"who": "me"},
+        "details": {"full_name": "Mia Jones", "other_names": "", "date_of_birth": "1990-05-04"},
+        "address": {"address": "2 Crowndale Road", "postcode": "NW1 1TN"},
+        "contact-method": {"method": "post"},
+        "contact-details": {"address": "2 Crowndale Road", "postcode": "NW1 1TN"},
     }
-    made = log_offline_request(context(session, date(2026, 11, 25)), data, dpo)
+    made = log_offline_request(context(session, date(2026, 11, 25)), details, given, dpo)
     assert len(commits) == 1
     actions = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions == ["submit", "logged_offline"]

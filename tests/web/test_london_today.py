@@ -13,6 +13,7 @@ from portal.models import ClockEvent, DataRequest
 from tests.factories import DPO, context, make_request
 from tests.helpers import error_summary
 from tests.staff_helpers import make_staff, sign_in
+from tests.web.intake_helpers import fill
 
 HALF_PAST_MIDNIGHT_IN_LONDON = datetime(2026, 7, 15, 23, 30, tzinfo=UTC)
 LONDON_TODAY = date(2026, 7, 16)
@@ -35,31 +36,24 @@ def test_the_clock_gives_the_london_date():
     assert FixedClock(datetime(2026, 12, 15, 23, 30, tzinfo=UTC)).today() == date(2026, 12, 15)
 
 
-def _offline(received: date, born: date) -> dict:
-    return {
-        "channel": "phone",
-        "received": _parts(received),
-        "right": "access",
-        "relation": "self",
-        "full_name": "Mia Jones",
-        "date_of_birth": _parts(born),
-        "address": "2 Crowndale Road",
-        "postcode": "NW1 1TN",
-        "contact_by": "email",
-        "email": "mia@example.com",
-    }
+INTAKE = "/staff/requests/new?right=access&who=me"
+
+
+def _offline(dpo, received: date, born: date) -> dict:
+    data = fill(dpo.get(INTAKE), received=received)
+    return {**data, "details-date_of_birth": _parts(born)}
 
 
 def test_a_request_received_today_can_be_logged_just_after_midnight(dpo):
     tomorrow, yesterday = date(2026, 7, 17), date(2026, 7, 15)
-    page = dpo.post("/staff/requests/new", _offline(tomorrow, yesterday), 200)
+    page = dpo.post(INTAKE, _offline(dpo, tomorrow, yesterday), 200)
     assert error_summary(page) == [("Date received must be today or in the past", "#received")]
-    page = dpo.post("/staff/requests/new", _offline(LONDON_TODAY, LONDON_TODAY), 200)
+    page = dpo.post(INTAKE, _offline(dpo, LONDON_TODAY, LONDON_TODAY), 200)
     assert error_summary(page) == [
-        ("Their date of birth must be in the past", "#date_of_birth-day")
+        ("Date of birth must be in the past", "#details-date_of_birth-day")
     ]
     assert db.session.scalar(select(func.count(DataRequest.id))) == 0
-    dpo.post("/staff/requests/new", _offline(LONDON_TODAY, yesterday))
+    dpo.post(INTAKE, _offline(dpo, LONDON_TODAY, yesterday))
     made = db.session.scalar(select(DataRequest))
     assert made.received_date == LONDON_TODAY
     assert made.person("subject").date_of_birth == yesterday
