@@ -3,7 +3,7 @@ indexes for the queue's "new" count and the open service searches; uploads may b
 letter or form
 
 Revision ID: 0015_routing_and_seen
-Revises: 0014_queue_at_scale
+Revises: 0015_saved_drafts
 """
 
 import sqlalchemy as sa
