@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import insert, select, tuple_, update
 
 from portal.deadlines import long_date
-from portal.domain.audit import record_event
+from portal.domain.audit import Entry, record_events
 from portal.domain.complaints import record_acknowledgements
 from portal.domain.context import DomainContext
 from portal.domain.outbox import message_rows
@@ -165,27 +165,40 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
             )
             report.reminders += len(reminders)
             messages += reminders
-    # The audit trail is a hash chain: each entry is appended through it, in order.
-    for request, detail in audit:
-        record_event(
-            session,
-            request,
-            AuditActor.system("system"),
-            "flag_overdue",
-            detail,
-            from_state=request.state,
-            to_state=request.state,
-        )
-    # Many rows to a statement: the messages of the whole batch.
-    if messages:
-        session.execute(insert(OutboxMessage), messages)
+    # Locks in this order so that the sweep is never part of a deadlock: the requests it flags
+    # first, skipping any a member of staff holds at this moment (flagged on the next pass),
+    # then the messages, then the audit chain's head last of all (as every transaction takes
+    # it: see audit.py), so it never waits for a request while holding the head.
+    flagged = []
     if newly_overdue:
         # The table, not the mapped class: the flag is not a change staff could collide with,
         # so the request's version (the stale-form check) stays as it was.
         table = DataRequest.__table__
-        flagged = session.execute(
-            update(table)
+        free = (
+            select(table.c.id)
             .where(table.c.id.in_(newly_overdue), table.c.overdue.is_(False))
-            .values(overdue=True)
+            .with_for_update(skip_locked=True)
         )
-        report.flagged_overdue += flagged.rowcount
+        flagged = set(
+            session.scalars(
+                update(table)
+                .where(table.c.id.in_(free), table.c.overdue.is_(False))
+                .values(overdue=True)
+                .returning(table.c.id)
+            )
+        )
+        report.flagged_overdue += len(flagged)
+    # Many rows to a statement: the messages of the whole batch.
+    if messages:
+        session.execute(insert(OutboxMessage), messages)
+    # The audit entries of the flags just set, in the batch's order, under one take of the
+    # chain's head.
+    sweeper = AuditActor.system("system")
+    record_events(
+        session,
+        [
+            Entry(request.id, sweeper, "flag_overdue", detail, request.state, request.state)
+            for request, detail in audit
+            if request.id in flagged
+        ],
+    )
