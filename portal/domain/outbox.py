@@ -63,7 +63,13 @@ def triage_team(definition: WorkflowDefinition) -> list[tuple[str, str]]:
 
 
 def tell_dpo_team_of_new(
-    session: Session, definition: WorkflowDefinition, case: DataRequest, kind: str, due: str
+    session: Session,
+    definition: WorkflowDefinition,
+    case: DataRequest,
+    kind: str,
+    due: str,
+    *,
+    flush: bool = True,
 ) -> None:
     """The DPO team hears at once of every new request or complaint, however it arrived."""
     queue(
@@ -78,6 +84,7 @@ def tell_dpo_team_of_new(
             "due_date": due,
         },
         case,
+        flush=flush,
     )
 
 
@@ -97,9 +104,13 @@ def queue(
     personalisation: dict,
     request: DataRequest | None = None,
     dedupe_key: str | None = None,
+    *,
+    flush: bool = True,
 ) -> list[OutboxMessage]:
     """Add one outbox row per recipient on a channel the message has. With a dedupe_key, a
-    message already queued under that key is not queued again."""
+    message already queued under that key is not queued again. The rows are flushed (given
+    their ids) unless `flush` is False: a caller that needs no ids lets the commit write them,
+    with the transaction's other messages in one statement."""
 
     def queued_before(dedupe: str) -> bool:
         return bool(
@@ -119,7 +130,8 @@ def queue(
         )
     ]
     session.add_all(rows)
-    session.flush()
+    if flush:
+        session.flush()
     return rows
 
 

@@ -187,12 +187,22 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
         "due_date": long_date(request.due_date) if request.due_date else "",
         "summary": request_summary(request),
     }
+    # Not flushed one by one: the commit writes the messages together.
     for key in definition.start.messages:
-        queue(session, definition, key, requester_recipients(request), personalisation, request)
+        queue(
+            session,
+            definition,
+            key,
+            requester_recipients(request),
+            personalisation,
+            request,
+            flush=False,
+        )
     tell_dpo_team_of_new(
         session,
         definition,
         request,
         request.data_right.capitalize(),
         personalisation["due_date"] or "(not yet started)",
+        flush=False,
     )
