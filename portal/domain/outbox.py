@@ -63,29 +63,35 @@ def triage_team(definition: WorkflowDefinition) -> list[tuple[str, str]]:
 
 
 def tell_dpo_team_of_new(
-    session: Session,
-    definition: WorkflowDefinition,
-    case: DataRequest,
-    kind: str,
-    due: str,
-    *,
-    flush: bool = True,
+    session: Session, definition: WorkflowDefinition, case: DataRequest, kind: str, due: str
 ) -> None:
     """The DPO team hears at once of every new request or complaint, however it arrived."""
-    queue(
-        session,
+    team, personalisation = triage_team(definition), _new_personalisation(case, kind, due)
+    queue(session, definition, "staff_new_request", team, personalisation, case)
+
+
+def new_request_rows(
+    definition: WorkflowDefinition, case: DataRequest, kind: str, due: str
+) -> list[dict]:
+    """`tell_dpo_team_of_new`'s outbox rows, for a caller that writes its rows together."""
+    return message_rows(
         definition,
         "staff_new_request",
         triage_team(definition),
-        {
-            "reference": case.reference,
-            "right": kind,
-            "received_by": RECEIVED_BY.get(case.channel, case.channel),
-            "due_date": due,
-        },
-        case,
-        flush=flush,
+        _new_personalisation(case, kind, due),
+        case.id,
+        None,
+        lambda _key: False,
     )
+
+
+def _new_personalisation(case: DataRequest, kind: str, due: str) -> dict:
+    return {
+        "reference": case.reference,
+        "right": kind,
+        "received_by": RECEIVED_BY.get(case.channel, case.channel),
+        "due_date": due,
+    }
 
 
 def read_where(request: DataRequest) -> str:
@@ -104,13 +110,9 @@ def queue(
     personalisation: dict,
     request: DataRequest | None = None,
     dedupe_key: str | None = None,
-    *,
-    flush: bool = True,
 ) -> list[OutboxMessage]:
     """Add one outbox row per recipient on a channel the message has. With a dedupe_key, a
-    message already queued under that key is not queued again. The rows are flushed (given
-    their ids) unless `flush` is False: a caller that needs no ids lets the commit write them,
-    with the transaction's other messages in one statement."""
+    message already queued under that key is not queued again."""
 
     def queued_before(dedupe: str) -> bool:
         return bool(
@@ -130,8 +132,7 @@ def queue(
         )
     ]
     session.add_all(rows)
-    if flush:
-        session.flush()
+    session.flush()
     return rows
 
 
