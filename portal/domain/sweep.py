@@ -59,7 +59,12 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
     reminder_days = ctx.settings.reminder_working_days
     # Nothing is due for a request whose due date is after the earliest reminder day.
     horizon = working.add_working_days(today, max(reminder_days)) if reminder_days else today
-    staff = {u.id: u for u in session.scalars(select(StaffUser))}
+    # Plain values, not ORM objects: those expire at each batch's commit and would be read
+    # again, one statement per member of staff per batch.
+    staff = {
+        row.id: row
+        for row in session.execute(select(StaffUser.id, StaffUser.email, StaffUser.active))
+    }
     report = SweepReport()
     report.complaints_acknowledged = record_acknowledgements(ctx)
     after: tuple[date, int] | None = None
@@ -110,23 +115,9 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
         .order_by(ServiceTask.id)
     ):
         open_services.setdefault(request_id, []).append(service)
-    queued = set(
-        session.scalars(
-            select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.request_id.in_(ids), OutboxMessage.dedupe_key.is_not(None)
-            )
-        )
-    )
     dpo = [("email", definition.routing.team_emails[definition.routing.triage_team])]
     escalating = working.is_working_day(today)
-    newly_overdue, audit, messages = [], [], []
-
-    def queued_before(dedupe: str) -> bool:
-        if dedupe in queued:
-            return True
-        queued.add(dedupe)
-        return False
-
+    newly_overdue, audit, due_messages = [], [], []
     for request in batch:
         due = request.due_date
         due_text = long_date(due)
@@ -135,36 +126,56 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
                 newly_overdue.append(request.id)
                 audit.append((request, {"due": due.isoformat()}))
             if escalating:
-                escalation = message_rows(
-                    definition,
-                    "staff_overdue",
-                    dpo,
-                    {"reference": request.reference, "due_date": due_text},
-                    request.id,
-                    f"overdue:{request.id}:{due.isoformat()}",
-                    queued_before,
+                due_messages.append(
+                    (
+                        "staff_overdue",
+                        dpo,
+                        {"reference": request.reference, "due_date": due_text},
+                        request.id,
+                        f"overdue:{request.id}:{due.isoformat()}",
+                    )
                 )
-                report.escalations += len(escalation)
-                messages += escalation
             continue
         left = working.working_days_between(today, due)
         crossed = [n for n in reminder_days if left <= n]
         if crossed:
-            threshold = min(crossed)
-            recipients = _staff_recipients(
-                definition, open_services.get(request.id, []), staff.get(request.assignee_id)
+            services, assignee = open_services.get(request.id, []), staff.get(request.assignee_id)
+            due_messages.append(
+                (
+                    "staff_reminder",
+                    _staff_recipients(definition, services, assignee),
+                    {
+                        "reference": request.reference,
+                        "due_date": due_text,
+                        "working_days_left": left,
+                    },
+                    request.id,
+                    f"reminder:{request.id}:{due.isoformat()}:{min(crossed)}",
+                )
             )
-            reminders = message_rows(
-                definition,
-                "staff_reminder",
-                recipients,
-                {"reference": request.reference, "due_date": due_text, "working_days_left": left},
-                request.id,
-                f"reminder:{request.id}:{due.isoformat()}:{threshold}",
-                queued_before,
+    # Which of these were queued by an earlier pass: looked up by their own keys (the unique
+    # index, one probe a key) rather than by request, which made PostgreSQL read the whole
+    # outbox when its statistics lagged behind a pass that had just queued many.
+    keys = [f"{m[4]}:{i}" for m in due_messages for i in range(len(m[1]))]
+    queued = set()
+    for start in range(0, len(keys), 5000):
+        queued.update(
+            session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(keys[start : start + 5000])
+                )
             )
-            report.reminders += len(reminders)
-            messages += reminders
+        )
+    messages = []
+    for key, recipients, personalisation, request_id, dedupe in due_messages:
+        rows = message_rows(
+            definition, key, recipients, personalisation, request_id, dedupe, queued.__contains__
+        )
+        if key == "staff_overdue":
+            report.escalations += len(rows)
+        else:
+            report.reminders += len(rows)
+        messages += rows
     # Locks in this order so that the sweep is never part of a deadlock: the requests it flags
     # first, skipping any a member of staff holds at this moment (flagged on the next pass),
     # then the messages, then the audit chain's head last of all (as every transaction takes
