@@ -122,8 +122,9 @@ def same_every_time(macro, params: dict) -> Markup:
     """A GOV.UK macro's HTML for these params, rendered once and kept: for the page's frame
     (header, navigation, phase banner, exit button), the same on every page, yet rendering
     them was about a sixth of every page's cost. GOV.UK macros see only their params, so the
-    HTML depends on nothing else. Only for params that are the same for everyone: the key
-    holds them, and the store stops growing at a few hundred."""
+    HTML depends on nothing else. Only for params that hold nothing personal (the key holds
+    them; a few variants, such as a "Sign out" link or not), and the store stops growing at a
+    few hundred."""
     key = (macro.name, json.dumps(params, sort_keys=True, default=str))
     html = _RENDERED.get(key)
     if html is None:
