@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.deadlines.calendar import now_utc, received_date
@@ -81,22 +81,69 @@ def event_hash(prev_hash: str, columns: dict) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(content)).hexdigest()
 
 
-def _next_link(session: Session) -> tuple[int, str, datetime | None]:
-    """Take the chain's head for this transaction: its new count, the previous hash and time.
-    The UPDATE comes first so that the row (PostgreSQL) or the database (SQLite) is locked
-    before anything is read."""
-    moved = session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1).values(count=AuditChainHead.count + 1)
-    )
-    if moved.rowcount == 0:  # a database emptied by hand; migrations make the row
-        session.add(AuditChainHead(id=1, count=1, hash=GENESIS, last_at=None))
-        session.flush()
+def _take_head(session: Session, links: int) -> tuple[int, str, datetime | None]:
+    """Take the chain's head for `links` new events in this transaction: the seq of the first,
+    the previous hash and time. One UPDATE ... RETURNING moves the count and reads the head,
+    so the row (PostgreSQL) or the database (SQLite) is locked before anything is read.
+
+    Pending changes are flushed first, so that the rows this transaction writes are locked
+    before the head, never after it: the head is the last lock a transaction waits for (the
+    sweep relies on this to never deadlock with staff; see sweep.py)."""
+    session.flush()
+    head = AuditChainHead.__table__
     row = session.execute(
-        select(AuditChainHead.count, AuditChainHead.hash, AuditChainHead.last_at).where(
-            AuditChainHead.id == 1
-        )
-    ).one()
-    return row.count, row.hash, _aware(row.last_at)
+        update(head)
+        .where(head.c.id == 1)
+        .values(count=head.c.count + links)
+        .returning(head.c.count, head.c.hash, head.c.last_at)
+    ).first()
+    if row is None:  # a database emptied by hand; migrations make the row
+        session.execute(insert(head).values(id=1, count=links, hash=GENESIS, last_at=None))
+        return 1, GENESIS, None
+    return row.count - links + 1, row.hash, _aware(row.last_at)
+
+
+def _move_head(session: Session, digest: str, last_at: datetime) -> None:
+    head = AuditChainHead.__table__
+    session.execute(update(head).where(head.c.id == 1).values(hash=digest, last_at=last_at))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event for `record_events`: what `record_event` takes, without a personal part."""
+
+    request_id: int | None
+    actor: AuditActor
+    action: str
+    detail: dict
+    from_state: str | None
+    to_state: str | None
+
+
+def _link(seq: int, prev: str, last_at, created: datetime, fields: dict) -> tuple[dict, datetime]:
+    """The columns of the event at `seq` after `prev`, its time clamped to be no earlier than
+    the event before it (a clock stepping back)."""
+    if last_at is not None and created < last_at:
+        created = last_at
+    columns = {**fields, "seq": seq, "created_at": created}
+    columns["prev_hash"] = prev
+    columns["hash"] = event_hash(prev, columns)
+    return columns, created
+
+
+def _fields(request_id, actor: AuditActor, action, detail, from_state, to_state, personal_sha):
+    return {
+        "request_id": request_id,
+        "actor_kind": actor.kind,
+        "actor_staff_id": actor.staff_id,
+        "actor_role": actor.role,
+        "actor_name": actor.name,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "detail": detail or {},
+        "personal_sha256": personal_sha,
+    }
 
 
 def record_event(
@@ -110,57 +157,64 @@ def record_event(
     from_state=_SAME,
     to_state=_SAME,
     at: datetime | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one event to the trail, in the caller's transaction. `actor` is the workflow's
     Actor or an AuditActor; the states default to the request's present state (an event that
     changes nothing). `detail` is kept for good; `personal` (free text, names, file names) is
-    kept apart so that retention can remove it."""
+    kept apart so that retention can remove it.
+
+    Written as plain rows (no ORM objects to track: every action appends at least one)."""
     audit_actor = actor if isinstance(actor, AuditActor) else AuditActor.acting(actor)
     state = request.state if request is not None else None
-    if request is not None and request.id is None:
-        session.flush()
-    seq, prev, last_at = _next_link(session)
-    created = at or now_utc()
-    if last_at is not None and created < last_at:
-        created = last_at  # never earlier than the event before it (a clock stepping back)
-    personal_part = None
-    if personal:
-        salt = secrets.token_hex(16)
-        personal_part = AuditPersonal(salt=salt, content=personal)
-    columns = {
-        "seq": seq,
-        "request_id": request.id if request is not None else None,
-        "actor_kind": audit_actor.kind,
-        "actor_staff_id": audit_actor.staff_id,
-        "actor_role": audit_actor.role,
-        "actor_name": audit_actor.name,
-        "action": action,
-        "from_state": state if from_state is _SAME else from_state,
-        "to_state": state if to_state is _SAME else to_state,
-        "detail": detail or {},
-        "personal_sha256": personal_hash(personal_part.salt, personal) if personal else None,
-        "created_at": created,
-    }
-    digest = event_hash(prev, columns)
+    salt = secrets.token_hex(16) if personal else None
+    # Taking the head flushes, which gives a new request its id.
+    seq, prev, last_at = _take_head(session, 1)
+    fields = _fields(
+        request.id if request is not None else None,
+        audit_actor,
+        action,
+        detail,
+        state if from_state is _SAME else from_state,
+        state if to_state is _SAME else to_state,
+        personal_hash(salt, personal) if personal else None,
+    )
+    columns, created = _link(seq, prev, last_at, at or now_utc(), fields)
+    _move_head(session, columns["hash"], created)
+    events = AuditEvent.__table__
+    if not personal:
+        session.execute(insert(events), [columns])
+        return
+    event_id = session.execute(insert(events).values(columns).returning(events.c.id)).scalar_one()
     session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=digest, last_at=created)
+        insert(AuditPersonal.__table__).values(event_id=event_id, salt=salt, content=personal)
     )
-    event_row = AuditEvent(
-        actor=audit_actor,
-        request_id=columns["request_id"],
-        action=action,
-        from_state=columns["from_state"],
-        to_state=columns["to_state"],
-        public_detail=columns["detail"],
-        personal_sha256=columns["personal_sha256"],
-        created_at=created,
-        seq=seq,
-        prev_hash=prev,
-        hash=digest,
-    )
-    event_row.personal = personal_part
-    session.add(event_row)
-    return event_row
+
+
+def record_events(session: Session, entries: list[Entry], at: datetime | None = None) -> int:
+    """Append many events without personal parts (the sweep's batch) under one take of the
+    head: one UPDATE for the head, one INSERT for the events, one UPDATE for the new hash.
+    The chain is the same as appending them one at a time with `record_event`."""
+    if not entries:
+        return 0
+    seq, prev, last_at = _take_head(session, len(entries))
+    created, rows = at or now_utc(), []
+    for offset, entry in enumerate(entries):
+        fields = _fields(
+            entry.request_id,
+            entry.actor,
+            entry.action,
+            entry.detail,
+            entry.from_state,
+            entry.to_state,
+            None,
+        )
+        columns, created = _link(seq + offset, prev, last_at, created, fields)
+        rows.append(columns)
+        prev, last_at = columns["hash"], created
+    # The table (not the mapped class): plain rows, many to a statement.
+    session.execute(insert(AuditEvent.__table__), rows)
+    _move_head(session, prev, created)
+    return len(rows)
 
 
 @event.listens_for(Session, "before_flush")

@@ -66,19 +66,32 @@ def tell_dpo_team_of_new(
     session: Session, definition: WorkflowDefinition, case: DataRequest, kind: str, due: str
 ) -> None:
     """The DPO team hears at once of every new request or complaint, however it arrived."""
-    queue(
-        session,
+    team, personalisation = triage_team(definition), _new_personalisation(case, kind, due)
+    queue(session, definition, "staff_new_request", team, personalisation, case)
+
+
+def new_request_rows(
+    definition: WorkflowDefinition, case: DataRequest, kind: str, due: str
+) -> list[dict]:
+    """`tell_dpo_team_of_new`'s outbox rows, for a caller that writes its rows together."""
+    return message_rows(
         definition,
         "staff_new_request",
         triage_team(definition),
-        {
-            "reference": case.reference,
-            "right": kind,
-            "received_by": RECEIVED_BY.get(case.channel, case.channel),
-            "due_date": due,
-        },
-        case,
+        _new_personalisation(case, kind, due),
+        case.id,
+        None,
+        lambda _key: False,
     )
+
+
+def _new_personalisation(case: DataRequest, kind: str, due: str) -> dict:
+    return {
+        "reference": case.reference,
+        "right": kind,
+        "received_by": RECEIVED_BY.get(case.channel, case.channel),
+        "due_date": due,
+    }
 
 
 def read_where(request: DataRequest) -> str:

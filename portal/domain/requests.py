@@ -2,8 +2,9 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.deadlines import long_date, received_date
 from portal.domain import DomainError
@@ -12,10 +13,10 @@ from portal.domain.acknowledgement import request_summary
 from portal.domain.audit import record_event
 from portal.domain.clock import record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, requester_recipients, tell_dpo_team_of_new
+from portal.domain.outbox import message_rows, new_request_rows, requester_recipients
 from portal.domain.references import new_reference
 from portal.domain.routing import propose, route_new_request
-from portal.models import REQUESTER, AuditActor, DataRequest, Draft, Person, Upload
+from portal.models import REQUESTER, AuditActor, DataRequest, Draft, OutboxMessage, Person, Upload
 from portal.rights import RIGHTS, asks_for
 from portal.workflow import RequestFacts, start_state
 
@@ -168,7 +169,10 @@ def create_request(
             .where(Upload.draft_id == draft.id, Upload.id.in_(uploads))
             .values(request_id=request.id)
         )
-    draft.request_id = request.id
+    # A plain UPDATE, the object told without being marked changed: no second flush for it.
+    drafts = Draft.__table__
+    session.execute(update(drafts).where(drafts.c.id == draft.id).values(request_id=request.id))
+    set_committed_value(draft, "request_id", request.id)
     return request
 
 
@@ -191,12 +195,22 @@ def start_workflow(session, definition, request, today, working, actor: AuditAct
         "due_date": long_date(request.due_date) if request.due_date else "",
         "summary": request_summary(request),
     }
+    # Plain rows, one statement for all: nothing reads them back in this transaction.
+    rows = []
     for key in definition.start.messages:
-        queue(session, definition, key, requester_recipients(request), personalisation, request)
-    tell_dpo_team_of_new(
-        session,
+        rows += message_rows(
+            definition,
+            key,
+            requester_recipients(request),
+            personalisation,
+            request.id,
+            None,
+            lambda _key: False,
+        )
+    rows += new_request_rows(
         definition,
         request,
         request.data_right.capitalize(),
         personalisation["due_date"] or "(not yet started)",
     )
+    session.execute(insert(OutboxMessage.__table__), rows)

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import insert, select, tuple_, update
 
 from portal.deadlines import long_date
-from portal.domain.audit import record_event
+from portal.domain.audit import Entry, record_events
 from portal.domain.complaints import record_acknowledgements
 from portal.domain.context import DomainContext
 from portal.domain.outbox import message_rows
@@ -59,7 +59,12 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
     reminder_days = ctx.settings.reminder_working_days
     # Nothing is due for a request whose due date is after the earliest reminder day.
     horizon = working.add_working_days(today, max(reminder_days)) if reminder_days else today
-    staff = {u.id: u for u in session.scalars(select(StaffUser))}
+    # Plain values, not ORM objects: those expire at each batch's commit and would be read
+    # again, one statement per member of staff per batch.
+    staff = {
+        row.id: row
+        for row in session.execute(select(StaffUser.id, StaffUser.email, StaffUser.active))
+    }
     report = SweepReport()
     report.complaints_acknowledged = record_acknowledgements(ctx)
     after: tuple[date, int] | None = None
@@ -110,23 +115,9 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
         .order_by(ServiceTask.id)
     ):
         open_services.setdefault(request_id, []).append(service)
-    queued = set(
-        session.scalars(
-            select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.request_id.in_(ids), OutboxMessage.dedupe_key.is_not(None)
-            )
-        )
-    )
     dpo = [("email", definition.routing.team_emails[definition.routing.triage_team])]
     escalating = working.is_working_day(today)
-    newly_overdue, audit, messages = [], [], []
-
-    def queued_before(dedupe: str) -> bool:
-        if dedupe in queued:
-            return True
-        queued.add(dedupe)
-        return False
-
+    newly_overdue, audit, due_messages = [], [], []
     for request in batch:
         due = request.due_date
         due_text = long_date(due)
@@ -135,57 +126,90 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
                 newly_overdue.append(request.id)
                 audit.append((request, {"due": due.isoformat()}))
             if escalating:
-                escalation = message_rows(
-                    definition,
-                    "staff_overdue",
-                    dpo,
-                    {"reference": request.reference, "due_date": due_text},
-                    request.id,
-                    f"overdue:{request.id}:{due.isoformat()}",
-                    queued_before,
+                due_messages.append(
+                    (
+                        "staff_overdue",
+                        dpo,
+                        {"reference": request.reference, "due_date": due_text},
+                        request.id,
+                        f"overdue:{request.id}:{due.isoformat()}",
+                    )
                 )
-                report.escalations += len(escalation)
-                messages += escalation
             continue
         left = working.working_days_between(today, due)
         crossed = [n for n in reminder_days if left <= n]
         if crossed:
-            threshold = min(crossed)
-            recipients = _staff_recipients(
-                definition, open_services.get(request.id, []), staff.get(request.assignee_id)
+            services, assignee = open_services.get(request.id, []), staff.get(request.assignee_id)
+            due_messages.append(
+                (
+                    "staff_reminder",
+                    _staff_recipients(definition, services, assignee),
+                    {
+                        "reference": request.reference,
+                        "due_date": due_text,
+                        "working_days_left": left,
+                    },
+                    request.id,
+                    f"reminder:{request.id}:{due.isoformat()}:{min(crossed)}",
+                )
             )
-            reminders = message_rows(
-                definition,
-                "staff_reminder",
-                recipients,
-                {"reference": request.reference, "due_date": due_text, "working_days_left": left},
-                request.id,
-                f"reminder:{request.id}:{due.isoformat()}:{threshold}",
-                queued_before,
+    # Which of these were queued by an earlier pass: looked up by their own keys (the unique
+    # index, one probe a key) rather than by request, which made PostgreSQL read the whole
+    # outbox when its statistics lagged behind a pass that had just queued many.
+    keys = [f"{m[4]}:{i}" for m in due_messages for i in range(len(m[1]))]
+    queued = set()
+    for start in range(0, len(keys), 5000):
+        queued.update(
+            session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(keys[start : start + 5000])
+                )
             )
-            report.reminders += len(reminders)
-            messages += reminders
-    # The audit trail is a hash chain: each entry is appended through it, in order.
-    for request, detail in audit:
-        record_event(
-            session,
-            request,
-            AuditActor.system("system"),
-            "flag_overdue",
-            detail,
-            from_state=request.state,
-            to_state=request.state,
         )
-    # Many rows to a statement: the messages of the whole batch.
-    if messages:
-        session.execute(insert(OutboxMessage), messages)
+    messages = []
+    for key, recipients, personalisation, request_id, dedupe in due_messages:
+        rows = message_rows(
+            definition, key, recipients, personalisation, request_id, dedupe, queued.__contains__
+        )
+        if key == "staff_overdue":
+            report.escalations += len(rows)
+        else:
+            report.reminders += len(rows)
+        messages += rows
+    # Locks in this order so that the sweep is never part of a deadlock: the requests it flags
+    # first, skipping any a member of staff holds at this moment (flagged on the next pass),
+    # then the messages, then the audit chain's head last of all (as every transaction takes
+    # it: see audit.py), so it never waits for a request while holding the head.
+    flagged = []
     if newly_overdue:
         # The table, not the mapped class: the flag is not a change staff could collide with,
         # so the request's version (the stale-form check) stays as it was.
         table = DataRequest.__table__
-        flagged = session.execute(
-            update(table)
+        free = (
+            select(table.c.id)
             .where(table.c.id.in_(newly_overdue), table.c.overdue.is_(False))
-            .values(overdue=True)
+            .with_for_update(skip_locked=True)
         )
-        report.flagged_overdue += flagged.rowcount
+        flagged = set(
+            session.scalars(
+                update(table)
+                .where(table.c.id.in_(free), table.c.overdue.is_(False))
+                .values(overdue=True)
+                .returning(table.c.id)
+            )
+        )
+        report.flagged_overdue += len(flagged)
+    # Many rows to a statement: the messages of the whole batch.
+    if messages:
+        session.execute(insert(OutboxMessage), messages)
+    # The audit entries of the flags just set, in the batch's order, under one take of the
+    # chain's head.
+    sweeper = AuditActor.system("system")
+    record_events(
+        session,
+        [
+            Entry(request.id, sweeper, "flag_overdue", detail, request.state, request.state)
+            for request, detail in audit
+            if request.id in flagged
+        ],
+    )
