@@ -7,7 +7,7 @@ from flask import current_app, request, session, url_for
 from flask_login import current_user
 
 from portal.runtime import clock
-from portal.sessions import area_of, resident_lifetime
+from portal.sessions import TOUCH_AFTER, area_of, resident_lifetime
 
 # What a resident's session holds when losing it would lose something (a draft, a complaint
 # draft, a tracking sign-in).
@@ -32,6 +32,18 @@ def _staff_seconds_left() -> int | None:
     return int(max(0, min(idle, absolute)))
 
 
+def _resident_seconds_left() -> int:
+    """A full session's length, unless this response leaves the stored expiry where it was (the
+    store skips rewriting a record written less than TOUCH_AFTER ago): then what that expiry
+    leaves, so the warning never comes after the session has really ended."""
+    lifetime, now = resident_lifetime(current_app), clock().now()
+    stored = session._get_current_object()
+    expires = getattr(stored, "expires", None)
+    if expires is None or stored.modified or (now + lifetime) - expires >= TOUCH_AFTER:
+        return int(lifetime.total_seconds())
+    return int(max(0, (expires - now).total_seconds()))
+
+
 def session_timeout() -> dict | None:
     """None when there is nothing to warn about; else the figures the warning dialog reads."""
     config = current_app.config
@@ -43,7 +55,7 @@ def session_timeout() -> dict | None:
     else:
         if not any(key in session for key in RESIDENT_KEYS):
             return None
-        seconds = int(resident_lifetime(current_app).total_seconds())
+        seconds = _resident_seconds_left()
         urls = ("public.extend_session", "public.sign_out", "public.session_ended")
     extend, sign_out, ended = (url_for(name) for name in urls)
     return {

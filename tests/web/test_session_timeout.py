@@ -79,6 +79,20 @@ def test_the_warning_is_on_pages_with_something_to_lose_only(short_app):
     assert not warning.has_attr("open")
 
 
+def test_the_warning_counts_from_when_the_session_really_ends(short_app):
+    """The store rewrites a session's expiry at most once a minute: a page in between must
+    not promise more time than the stored expiry leaves."""
+    clock = short_app.extensions["clock"]
+    visitor = ClientRequest(short_app.test_client())
+    visitor.client.get("/request/start")
+    visitor.get("/request/right")  # the session's first page stores its CSRF token too
+    clock.offset += timedelta(seconds=30)
+    seconds = int(dialog(visitor.get("/request/right"))["data-seconds"])
+    assert 30 * 60 - 31 <= seconds <= 30 * 60 - 29
+    clock.offset += timedelta(seconds=60)  # the record is rewritten: a full session again
+    assert dialog(visitor.get("/request/right"))["data-seconds"] == str(30 * 60)
+
+
 def test_continue_keeps_a_residents_session_going(short_app):
     clock = short_app.extensions["clock"]
     visitor = ClientRequest(short_app.test_client())

@@ -95,4 +95,6 @@ export function initTimeoutWarning(dialog) {
   continueForm.addEventListener("submit", keepGoing);
   dialog.addEventListener("cancel", (event) => keepGoing(event));
   schedule();
+  // As GOV.UK Frontend marks its components once they are set up.
+  dialog.setAttribute("data-portal-timeout-init", "");
 }
