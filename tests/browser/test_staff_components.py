@@ -12,6 +12,7 @@ from tests.browser.support import check, choose_action, fill, submit
 from tests.browser.test_keyboard_and_axe import press_menu_action, press_submit, type_answers
 from tests.browser.test_staff_journeys import new_staff, sign_in_first_time
 from tests.factories import make_request
+from tests.staff_helpers import make_staff
 from tests.workflow_names import state
 
 
@@ -117,3 +118,21 @@ def test_deactivating_an_account_warns_and_asks_why(page, live_server, javascrip
         ".govuk-notification-banner--success"
     )
     check(page, "staff-accounts-deactivated")
+
+    # Resetting someone's two-factor authentication: the same warning and question.
+    with live_server.app.app_context():
+        phone_lost = make_staff(
+            "caseworker", ["housing"], email=f"lost-phone-{mode}@example.gov.uk", name="Lee Lost"
+        ).id
+        db.session.remove()
+    page.goto(f"/staff/accounts/{phone_lost}")
+    page.get_by_role("button", name="Reset two-factor authentication").click()
+    page.wait_for_load_state("load")
+    check(page, "staff-reset-two-factor")
+    submit(page)
+    check(page, "staff-reset-two-factor-error")
+    fill(page, {"reason": "Lost their phone."})
+    submit(page)
+    assert "Two-factor authentication is reset for Lee Lost" in page.inner_text(
+        ".govuk-notification-banner--success"
+    )

@@ -274,3 +274,15 @@ def test_the_rehearsal_for_a_preview_leaves_no_trace(people, as_):
     assert db.session.scalar(select(func.count(AuditEvent.id))) == events
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == messages
     assert db.session.get(DataRequest, request.id).version == request.version
+
+
+def test_staff_errors_are_shown_in_the_staff_area(app, people, as_):
+    caseworker = as_("housing")
+    for url, status in (("/staff/accounts", 403), ("/staff/requests/DR-AAAA-BBBB", 404)):
+        page = caseworker.get(url, expected_status=status)
+        assert " – Data rights casework – " in page.title.string, url
+        assert page.select_one(".moj-identity-bar"), url
+        assert not page.select_one(".govuk-exit-this-page"), url  # a resident's safety button
+    # A resident's error page is unchanged.
+    page = app.test_client().get("/no-such-page")
+    assert app.config["SERVICE_NAME"] in page.get_data(as_text=True)

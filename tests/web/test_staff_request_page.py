@@ -6,12 +6,10 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
 
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
 from portal.extensions import db
-from portal.models import DataRequest
 from portal.runtime import definition
 from portal.staff.request_page import london_text, timeline
 from tests.factories import DPO, context, make_request
@@ -100,33 +98,6 @@ def test_sub_navigation_links_to_each_part_with_counts_as_badges(dpo):
     assert page.select_one("#searches .moj-badge").get_text(" ", strip=True) == "2 still open"
 
 
-def test_a_request_logged_by_post_is_named_once_on_the_timeline(dpo):
-    arrived = today() - timedelta(days=2)
-    dpo.post(
-        "/staff/requests/new",
-        {
-            "channel": "post",
-            "received": [str(arrived.day), str(arrived.month), str(arrived.year)],
-            "right": "access",
-            "relation": "self",
-            "full_name": "Mia Jones",
-            "date_of_birth": ["4", "5", "1990"],
-            "address": "2 Crowndale Road",
-            "postcode": "NW1 1TN",
-            "contact_by": "post",
-        },
-    )
-    made = db.session.scalar(select(DataRequest).order_by(DataRequest.id.desc()))
-    page = dpo.get(f"/staff/requests/{made.reference}")
-    items = page.select(".moj-timeline__item")
-    assert len(items) == 1
-    assert normalise(items[0].select_one(".moj-timeline__title").text) == (
-        "Request logged: received by post"
-    )
-    assert normalise(items[0].select_one(".moj-timeline__byline").text) == "by Dana Price"
-    assert normalise(facts(page)["Channel"]).startswith("Post, received")
-
-
 def _event(action, at, **kw):
     return SimpleNamespace(
         action=action,
@@ -136,6 +107,26 @@ def _event(action, at, **kw):
         to_state=kw.get("to_state"),
         detail=kw.get("detail", {}),
     )
+
+
+def test_a_request_logged_by_post_is_named_once_on_the_timeline(app):
+    # Logging a request writes the request's creation event and staff's "logged" event in
+    # one transaction; the timeline shows one entry, by the person who logged it.
+    at = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    triage = state("triage")
+    events = [
+        _event("submit", at, by="requester", to_state=triage, detail={"channel": "post"}),
+        _event(
+            "logged_offline",
+            at,
+            to_state=triage,
+            detail={"channel": "post", "received": "2026-11-26"},
+        ),
+    ]
+    items = timeline(events, definition(), False, {})
+    assert [(i.label, i.by) for i in items] == [("Request logged: received by post", "Dana Price")]
+    assert items[0].change[1] == definition().states[triage].staff_label
+    assert items[0].details == [("Received", "26 November 2026")]
 
 
 def test_timeline_times_are_london_time(app):
