@@ -101,9 +101,11 @@ def intake_steps(right: str, who: str, today: date) -> list[journey.Step]:
 
 
 def _answer(form) -> dict:
-    """A page's answer as the journey stores it (dates as ISO text)."""
-    if isinstance(form, questions.ContactDetailsForm):
-        return form.data_for_method()
+    """A page's answer as the journey stores it: the form's own `answers()` when it has one
+    (the contact page keeps only the chosen method's details), else each field (dates as ISO
+    text)."""
+    if callable(getattr(form, "answers", None)):
+        return form.answers()
     return {
         name: (field.data.isoformat() if isinstance(field.data, date) else field.data)
         for name, field in form._fields.items()
@@ -114,11 +116,18 @@ def _answer(form) -> dict:
 def _allow_post_without_code(form) -> None:
     """Online, a postal reply still needs an email address or mobile to confirm the request with
     a code. Staff took the request in person or from a letter: no code, so an address alone is
-    enough. (Any other error on those fields stands.)"""
-    if not isinstance(form, questions.ContactDetailsForm) or form.method != "post":
+    enough. An empty email or mobile field can only be wrong by that rule, so its error goes;
+    any other error stands."""
+    method = getattr(form, "method", None)
+    if getattr(method, "data", None) != "post":
         return
-    if not form.email.data and not form.mobile.data:
-        form.email.errors = []
+    # Only the chosen method's fields count (the page shows every method's without JavaScript).
+    shown = form.shown_fields() if callable(getattr(form, "shown_fields", None)) else form._fields
+    contact = [form[n] for n in shown if n.endswith(("email", "mobile"))]
+    if any(f.data for f in contact):
+        return
+    for field in contact:
+        field.errors = []
 
 
 class IntakePage:

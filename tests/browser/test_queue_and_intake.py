@@ -10,12 +10,15 @@ import pytest
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.actions import apply_action
 from portal.extensions import db
+from portal.questions.forms import AccessForm
 from tests.browser.support import check, fill, submit
 from tests.browser.test_keyboard_and_axe import press_submit, tab_to, type_answers
 from tests.factories import DPO, context, ensure_dpo_account, pdf_bytes
 from tests.factories import make_request as make_request_directly
 from tests.staff_helpers import PASSWORD, make_staff
 
+# A kind of information the journey offers (its keys may change with the journey's wording).
+KINDS = [key for key, _ in AccessForm.parts.kwargs["choices"] if key != "not_sure"]
 # The fold of a 1280 by 800 screen, the size the issue was measured at.
 FOLD = {"width": 1280, "height": 800}
 
@@ -138,17 +141,19 @@ def test_logging_a_request_received_by_post(page, live_server, javascript):
             "scan": ("letter.pdf", pdf_bytes("letter"), "application/pdf"),
             "details-full_name": "Mia Jones",
             "details-date_of_birth": ["4", "5", "2016"],
-            "address-address": "2 Crowndale Road",
+            "address-address_line_1": "2 Crowndale Road",
+            "address-town": "London",
             "address-postcode": "NW1 1TN",
             "requester-full_name": "Jo Jones",
             "requester-relationship": "Mother",
             "parental-responsibility-parental_responsibility": "yes",
-            "access-what-what": "Everything from the family support team",
-            "access-period-period": "2020 to now",
-            "access-parts-parts": ["housing", "risk"],
-            "contact-method-method": "post",
-            "contact-details-address": "2 Crowndale Road",
-            "contact-details-postcode": "NW1 1TN",
+            "access-what": "Everything from the family support team",
+            "access-period": "2020 to now",
+            "access-parts": [KINDS[0]],
+            "contact-method": "post",
+            "contact-post_address_line_1": "2 Crowndale Road",
+            "contact-post_town": "London",
+            "contact-post_postcode": "NW1 1TN",
         },
     )
     submit(page)

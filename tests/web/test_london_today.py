@@ -50,7 +50,7 @@ def test_a_request_received_today_can_be_logged_just_after_midnight(dpo):
     assert error_summary(page) == [("Date received must be today or in the past", "#received")]
     page = dpo.post(INTAKE, _offline(dpo, LONDON_TODAY, LONDON_TODAY), 200)
     assert error_summary(page) == [
-        ("Date of birth must be in the past", "#details-date_of_birth-day")
+        ("Your date of birth must be in the past", "#details-date_of_birth-day")
     ]
     assert db.session.scalar(select(func.count(DataRequest.id))) == 0
     dpo.post(INTAKE, _offline(dpo, LONDON_TODAY, yesterday))

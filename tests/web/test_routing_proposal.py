@@ -29,7 +29,7 @@ def test_the_dpo_confirms_the_proposal_in_one_step(app, client_request):
     }
     data["services"] = [i["value"] for i in form.select("input[name=services]")]
     response = client_request.post(form["action"], data)
-    assert response.location.endswith(f"/staff/requests/{request.reference}?done=route")
+    assert f"/staff/requests/{request.reference}" in response.location
     tasks = db.session.scalars(select(ServiceTask).where(ServiceTask.request_id == request.id))
     assert sorted(t.service for t in tasks) == sorted(owners(category))
     # Routed: nothing left to propose.
