@@ -331,8 +331,8 @@ def long_text_field(label, thing, limit, required, hint=None):
 # name, date of birth, postcode, email or mobile is held to the same rules whoever types it.
 
 
-def full_name_field(label="Full name", required="Enter the full name"):
-    return text_field(label, "Full name", 200, required=required)
+def full_name_field(label="Full name", required="Enter the full name", autocomplete=None):
+    return text_field(label, "Full name", 200, required=required, autocomplete=autocomplete)
 
 
 def date_of_birth_field(label="Date of birth"):

@@ -164,11 +164,9 @@ class ComplaintDetailsForm(QuestionForm):
 
 
 class ComplaintContactForm(QuestionForm):
-    full_name = full_name_field("Your full name", "Enter your full name")
-    email = email_field()
-    mobile = uk_mobile_field(
-        "UK mobile phone number (optional)",
-    )
+    full_name = full_name_field("Your full name", "Enter your full name", autocomplete="name")
+    email = email_field(autocomplete="email")
+    mobile = uk_mobile_field("UK mobile phone number (optional)", autocomplete="tel")
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -150,3 +150,14 @@ def test_no_autofill_of_the_askers_details_into_a_childs(client_request):
     client_request.post("/request/address", ANSWERS["address"])
     page = client_request.get("/request/requester")
     assert autocomplete(page, "#full_name") == "name"  # the parent's own name
+
+
+def test_autofill_on_a_complainants_own_details(client_request):
+    from tests.web.test_complaints import ABOUT, DETAILS
+
+    client_request.client.get("/complaint/begin")
+    client_request.post("/complaint/complaint-about", ABOUT)
+    client_request.post("/complaint/complaint-details", DETAILS)
+    page = client_request.get("/complaint/complaint-contact")
+    tokens = {n: autocomplete(page, f"#{n}") for n in ("full_name", "email", "mobile")}
+    assert tokens == {"full_name": "name", "email": "email", "mobile": "tel"}
