@@ -102,8 +102,8 @@ def intake_steps(right: str, who: str, today: date) -> list[journey.Step]:
 
 def _answer(form) -> dict:
     """A page's answer as the journey stores it (dates as ISO text)."""
-    if isinstance(form, questions.ContactDetailsForm):
-        return form.data_for_method()
+    if isinstance(form, questions.ContactForm):
+        return form.answers()
     return {
         name: (field.data.isoformat() if isinstance(field.data, date) else field.data)
         for name, field in form._fields.items()
@@ -115,10 +115,10 @@ def _allow_post_without_code(form) -> None:
     """Online, a postal reply still needs an email address or mobile to confirm the request with
     a code. Staff took the request in person or from a letter: no code, so an address alone is
     enough. (Any other error on those fields stands.)"""
-    if not isinstance(form, questions.ContactDetailsForm) or form.method != "post":
+    if not isinstance(form, questions.ContactForm) or form.method.data != "post":
         return
-    if not form.email.data and not form.mobile.data:
-        form.email.errors = []
+    if not form.post_email.data and not form.post_mobile.data:
+        form.post_email.errors = []
 
 
 class IntakePage:

@@ -11,9 +11,19 @@ TEXT = {
     "full_name": "Mia Jones",
     "other_names": "",
     "address": "2 Crowndale Road",
+    "address_line_1": "2 Crowndale Road",
+    "town": "London",
     "postcode": "NW1 1TN",
     "email": "mia@example.com",
     "mobile": "07911 123 456",
+    # The contact page: each method's own fields.
+    "both_email": "mia@example.com",
+    "both_mobile": "07911 123 456",
+    "post_address_line_1": "2 Crowndale Road",
+    "post_town": "London",
+    "post_postcode": "NW1 1TN",
+    "post_email": "mia@example.com",
+    "post_mobile": "07911 123 456",
     "unique_pupil_number": "",
     "nhs_number": "",
     "relationship": "Mother",
@@ -31,7 +41,7 @@ def _own_name(name: str, prefixes: set[str]) -> str:
 
 def fill(page, received: date | None = None, channel="phone", **overrides) -> dict:
     """Form data for the intake page: how and when it arrived, then each question answered.
-    `overrides` by full field name (e.g. `contact-method-method="post"`)."""
+    `overrides` by full field name (e.g. `contact-method="post"`)."""
     received = received or date.today() - timedelta(days=2)
     token = page.select_one("input[name=csrf_token]")
     data: dict = {"csrf_token": token["value"]} if token else {}

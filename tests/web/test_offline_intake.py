@@ -121,11 +121,12 @@ def test_a_request_received_by_post_starts_its_clock_on_the_day_it_arrived(peopl
     # A postal reply with no email or mobile: staff need no one-time code, so that is enough.
     postal = {
         **data,
-        "contact-method-method": "post",
-        "contact-details-email": "",
-        "contact-details-mobile": "",
-        "contact-details-address": "2 Crowndale Road",
-        "contact-details-postcode": "NW1 1TN",
+        "contact-method": "post",
+        "contact-post_email": "",
+        "contact-post_mobile": "",
+        "contact-post_address_line_1": "2 Crowndale Road",
+        "contact-post_town": "London",
+        "contact-post_postcode": "NW1 1TN",
     }
     post(client, url, with_scan(postal))
     made = db.session.scalar(select(DataRequest))
@@ -151,11 +152,11 @@ def test_a_request_received_by_post_starts_its_clock_on_the_day_it_arrived(peopl
     ("change", "errors"),
     [
         (
-            {"contact-method-method": "sms", "contact-details-mobile": "12345"},
+            {"contact-method": "sms", "contact-mobile": "12345"},
             [
                 (
                     "Enter a UK mobile phone number, like 07700 900 982 or +44 7700 900 982",
-                    "#contact-details-mobile",
+                    "#contact-mobile",
                 )
             ],
         ),
@@ -164,11 +165,11 @@ def test_a_request_received_by_post_starts_its_clock_on_the_day_it_arrived(peopl
             [("Enter a real postcode, like NW1 2RU", "#address-postcode")],
         ),
         (
-            {"contact-method-method": "both", "contact-details-email": "mia@"},
+            {"contact-method": "both", "contact-both_email": "mia@"},
             [
                 (
                     "Enter an email address in the correct format, like name@example.com",
-                    "#contact-details-email",
+                    "#contact-both_email",
                 )
             ],
         ),
@@ -176,7 +177,7 @@ def test_a_request_received_by_post_starts_its_clock_on_the_day_it_arrived(peopl
             {"details-full_name": "M" * 201},
             [("Full name must be 200 characters or fewer", "#details-full_name")],
         ),
-        ({"access-parts-parts": None}, [("Select the kinds of information you want", None)]),
+        ({"access-parts": None}, [("Select the kinds of information you want", None)]),
     ],
 )
 def test_an_offline_request_is_checked_like_the_online_journey(people, as_, change, errors):
@@ -198,7 +199,7 @@ def test_an_empty_page_shows_every_question_it_needs_answered(people, as_):
     page = post(client, "/staff/requests/new?right=access&who=child", {}, 200)
     targets = [h for _, h in error_summary(page)]
     assert targets[:2] == ["#channel", "#received-day"]
-    assert "#contact-method-method" in targets and "#details-full_name" in targets
+    assert "#contact-method" in targets and "#details-full_name" in targets
     assert count() == 0
 
 
