@@ -42,7 +42,7 @@ def _own_name(name: str, prefixes: set[str]) -> str:
 
 def fill(page, received: date | None = None, channel="phone", **overrides) -> dict:
     """Form data for the intake page: how and when it arrived, then each question answered.
-    `overrides` by full field name (e.g. `contact-method-method="post"`)."""
+    `overrides` by full field name (e.g. `contact-method="post"`)."""
     received = received or date.today() - timedelta(days=2)
     token = page.select_one("input[name=csrf_token]")
     data: dict = {"csrf_token": token["value"]} if token else {}
