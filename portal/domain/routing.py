@@ -2,6 +2,7 @@
 what the resident chose, and, when the routing file's `auto_route` says so, takes the routing
 step at once so the services' queues fill without waiting for the DPO's triage."""
 
+from portal.content import categories_for, everything_choice
 from portal.models import DataRequest
 from portal.workflow import Actor, WorkflowDefinition
 from portal.workflow.definition import Proposal
@@ -24,7 +25,11 @@ def chosen(answers: dict) -> set[str]:
 
 
 def proposal_for(definition: WorkflowDefinition, answers: dict) -> Proposal:
-    return definition.routing.propose(chosen(answers))
+    """A kind of information ("home", "safety") stands for the privacy notice's categories that
+    routing.yaml gives to services; "search everything" is left for `propose` to see."""
+    picked = chosen(answers)
+    everything = everything_choice()[0]
+    return definition.routing.propose(picked | set(categories_for(picked - {everything})))
 
 
 def stored_proposal(request: DataRequest) -> Proposal | None:

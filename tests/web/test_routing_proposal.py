@@ -62,3 +62,11 @@ def test_a_caseworker_is_not_offered_the_proposal(app, client_request):
     sign_in(client_request.client, make_staff("caseworker", ["education"], name="Ed Ucation"))
     page = client_request.get(f"/staff/requests/{request.reference}")
     assert page.select_one("[data-testid=routing-proposal]") is None
+
+
+def test_a_kind_of_information_is_routed_through_its_categories(app):
+    request = make_request(
+        db.session, extra={"access": {"parts": ["home", "school"], "what": "All", "period": "All"}}
+    )
+    assert request.routing_proposal["services"] == ["education", "housing"]
+    assert not request.routing_proposal["everything"]
