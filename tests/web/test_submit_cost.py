@@ -12,7 +12,7 @@ def _statements(run) -> list[str]:
     seen = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split())[:120])
+        seen.append(" ".join(statement.split())[:400])
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
