@@ -66,6 +66,7 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
         for row in session.execute(select(StaffUser.id, StaffUser.email, StaffUser.active))
     }
     report = SweepReport()
+    due_days: dict[date, tuple[str, int]] = {}
     report.complaints_acknowledged = record_acknowledgements(ctx)
     after: tuple[date, int] | None = None
     while True:
@@ -97,7 +98,9 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
         ).all()
         if not batch:
             break
-        _sweep_batch(session, definition, working, today, reminder_days, staff, batch, report)
+        _sweep_batch(
+            session, definition, working, today, reminder_days, staff, batch, report, due_days
+        )
         session.commit()
         report.batches += 1
         report.looked_at += len(batch)
@@ -106,7 +109,19 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
     return report
 
 
-def _sweep_batch(session, definition, working, today, reminder_days, staff, batch, report):
+def _due_words(due_days: dict, working, today: date, due: date) -> tuple[str, int]:
+    """A due date in words and the working days left to it, worked out once a pass for each
+    date: a million requests share a few dozen due dates."""
+    known = due_days.get(due)
+    if known is None:
+        left = working.working_days_between(today, due) if due >= today else 0
+        known = due_days[due] = (long_date(due), left)
+    return known
+
+
+def _sweep_batch(
+    session, definition, working, today, reminder_days, staff, batch, report, due_days
+):
     ids = [r.id for r in batch]
     open_services: dict[int, list[str]] = {}
     for request_id, service in session.execute(
@@ -120,7 +135,7 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
     newly_overdue, audit, due_messages = [], [], []
     for request in batch:
         due = request.due_date
-        due_text = long_date(due)
+        due_text, left = _due_words(due_days, working, today, due)
         if today > due:
             if not request.overdue:
                 newly_overdue.append(request.id)
@@ -136,7 +151,6 @@ def _sweep_batch(session, definition, working, today, reminder_days, staff, batc
                     )
                 )
             continue
-        left = working.working_days_between(today, due)
         crossed = [n for n in reminder_days if left <= n]
         if crossed:
             services, assignee = open_services.get(request.id, []), staff.get(request.assignee_id)
