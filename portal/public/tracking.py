@@ -37,7 +37,7 @@ from portal.forms.errors import show_error
 from portal.limits import codes_limit, uploads_limit
 from portal.public import forms
 from portal.public.public_blueprint import public
-from portal.rights import CASE_LABELS, COMPLAINT
+from portal.rights import CASE_LABELS, COMPLAINT, asks_for
 from portal.runtime import clock, definition, domain_context, draft_keep
 from portal.workflow import Actor
 
@@ -137,7 +137,10 @@ def _status_page(found, form=None, status=200):
         complaint=complaint,
         complaint_dates=complaint_dates(domain_context(), found) if complaint else None,
         state=wf.states[found.state],
-        right=CASE_LABELS[found.data_right],
+        # Worded for who asked ("a copy of your child's information"); a complaint is theirs.
+        right=CASE_LABELS[COMPLAINT]
+        if found.data_right == COMPLAINT
+        else asks_for(found.data_right, found.subject_relation),
         waiting=waiting,
         question=latest_question(db.session, found) if waiting == evidence.QUESTION else None,
         proof_kind=evidence.KIND_LABELS[evidence.proof_asked(db.session, found)]

@@ -161,3 +161,18 @@ def test_autofill_on_a_complainants_own_details(client_request):
     page = client_request.get("/complaint/complaint-contact")
     tokens = {n: autocomplete(page, f"#{n}") for n in ("full_name", "email", "mobile")}
     assert tokens == {"full_name": "name", "email": "email", "mobile": "tel"}
+
+
+@pytest.mark.parametrize(
+    ("who", "dob", "words"),
+    [
+        ("me", "1985-02-01", "a copy of your information"),
+        ("child", f"{date.today().year - 6}-04-03", "a copy of your child's information"),
+    ],
+)
+def test_the_tracking_page_says_whose_information(client_request, session, who, dob, words):
+    from tests.factories import make_request
+    from tests.web.test_tracking import sign_in_as_requester
+
+    page = sign_in_as_requester(client_request, make_request(session, who=who, dob=dob))
+    assert words.capitalize() in main_text(page)
