@@ -15,7 +15,13 @@ from portal.domain.actions import apply_in_transaction, one_transaction
 from portal.domain.audit import record_event
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
-from portal.domain.outbox import queue, requester_recipients, tell_dpo_team_of_new
+from portal.domain.outbox import (
+    handling_staff,
+    queue,
+    requester_recipients,
+    tell_dpo_team_of_new,
+    triage_team,
+)
 from portal.domain.references import new_reference
 from portal.models import (
     REQUESTER,
@@ -153,7 +159,20 @@ def create_complaint(
         queue(session, definition, key, requester_recipients(complaint), personalisation, complaint)
     due = long_date(complaint.due_date) if complaint.due_date else ""
     tell_dpo_team_of_new(session, definition, complaint, "Complaint", due)
+    if about_request is not None:
+        _tell_the_requests_handlers(session, definition, complaint, about_request)
     return complaint
+
+
+def _tell_the_requests_handlers(session, definition, complaint, request) -> None:
+    """Whoever handles the request complained about hears of it (the DPO team already has), and
+    the queue marks the request "updated" until they open it."""
+    request.requester_updates = (request.requester_updates or 0) + 1
+    handlers = [h for h in handling_staff(definition, request) if h not in triage_team(definition)]
+    if handlers:
+        what = f"made a complaint ({complaint.reference}) about this request"
+        personalisation = {"reference": request.reference, "what": what}
+        queue(session, definition, "staff_requester_update", handlers, personalisation, request)
 
 
 # The online journey's pages, in order; each keeps its answers under its own name in the draft.

@@ -104,3 +104,26 @@ def test_the_dpo_team_hears_of_every_complaint_too(session):
     assert message.personalisation["reference"] == complaint.reference
     assert message.personalisation["right"] == "Complaint"
     assert message.personalisation["received_by"] == "online"
+
+
+def test_a_complaint_about_a_request_goes_to_whoever_handles_it(session):
+    request = make_request(session)
+    caseworker = staff_actor(session, "caseworker", "Chris Moss", ["housing"])
+    request.assignee_id = caseworker.id
+    session.commit()
+    seen = request.requester_updates or 0
+    complaint = make_complaint(session, reference=request.reference, email="sam@example.com")
+    assert complaint.complaint_about == request
+    [message] = told("staff_requester_update")
+    assert message.recipient == "chris.moss@example.gov.uk"
+    assert message.request_id == request.id
+    assert complaint.reference in message.personalisation["what"]
+    assert request.requester_updates == seen + 1
+    # The DPO team hears of the complaint itself once, not twice.
+    assert [m.recipient for m in told("staff_new_request")] == [dpo_team(), dpo_team()]
+
+
+def test_a_complaint_about_an_unassigned_request_in_triage_is_not_told_twice(session):
+    request = make_request(session)
+    make_complaint(session, reference=request.reference, email="sam@example.com")
+    assert told("staff_requester_update") == []
