@@ -50,8 +50,16 @@ WHOSE = {"self": "your", "child": "your child's", "represented": "their"}
 
 def asks_for(code: str, relation: str | None) -> str:
     """What was asked for, worded for who asked: "a copy of your child's information"."""
-    words = BY_CODE[code].asks_for
-    return words.replace("your information", f"{WHOSE.get(relation, 'your')} information")
+    return whose_information(BY_CODE[code].asks_for, relation)
+
+
+def whose_information(text: str, relation: str | None) -> str:
+    """Fixed wording written to someone asking about themselves ("your information"), worded
+    for who asked: "your child's information", "their information". Only for our own wording,
+    never for what staff or residents typed."""
+    whose = WHOSE.get(relation, "your")
+    text = text.replace("your information", f"{whose} information")
+    return text.replace("Your information", f"{whose[0].upper()}{whose[1:]} information")
 
 
 # A complaint to the council (DPA 2018 s.164A) is a case of its own kind beside the four rights:

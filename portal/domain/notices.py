@@ -20,6 +20,7 @@ from portal.domain.context import DomainContext
 from portal.domain.outbox import queue, read_where, requester_recipients
 from portal.domain.requests import facts_for
 from portal.models import DataRequest, Notice, RecipientTask
+from portal.rights import whose_information
 from portal.workflow import Actor, Refusal, decide
 from portal.workflow.definition import NoticeTemplate
 
@@ -71,6 +72,8 @@ def _recipients_sentence(request: DataRequest, recipients: list[str]) -> str:
 
 
 def _render(definition, request, template: NoticeTemplate, inputs: dict) -> str:
+    # The fixed wording speaks of "your information"; a parent reads "your child's".
+    template = replace(template, body=whose_information(template.body, request.subject_relation))
     values = {
         **contacts(),
         "reference": request.reference,
@@ -78,7 +81,9 @@ def _render(definition, request, template: NoticeTemplate, inputs: dict) -> str:
         "exemptions": inputs.get("exemptions", ""),
         "statement": inputs.get("statement", ""),
         "steps": inputs.get("steps", ""),
-        "recipients": _recipients_sentence(request, inputs.get("recipients") or []),
+        "recipients": whose_information(
+            _recipients_sentence(request, inputs.get("recipients") or []), request.subject_relation
+        ),
         "lift_date": long_date(date.fromisoformat(inputs["lift_date"]))
         if inputs.get("lift_date")
         else "",
@@ -163,7 +168,7 @@ def draft_notice(
             notice_key=template.key,
             action=action,
             status="draft",
-            title=template.title,
+            title=whose_information(template.title, request.subject_relation),
             body=_render(definition, request, template, inputs),
             inputs=inputs,
             letter_status="none",

@@ -551,3 +551,40 @@ def test_choosing_an_access_outcome_needs_one_of_its_own(staff, data):
     assert counts() == [0, *counts()[1:]]
     response = staff.post(url, {"notice": "no_data_held", "version": request.version})
     assert response.location.endswith("/notices/complete/no_data_held")
+
+
+@pytest.mark.parametrize(
+    ("who", "dob", "whose"),
+    [("me", "1985-02-01", "your"), ("child", None, "your child's")],
+)
+def test_a_notice_names_whose_information_as_the_requester_asked(session, who, dob, whose):
+    from portal.domain.notices import draft_notice, recipient_names
+
+    day = today()
+    born = dob or f"{day.year - 6}-04-03"
+    extra = {"rectification-tell": {"tell": "yes"}}
+    request = make_request(session, right="rectification", who=who, dob=born, extra=extra)
+    apply_action(context(session, day), request, "route", DPO, {"services": ["housing"]})
+    answer_task(context(session, now_utc()), request.tasks[0], DPO, "data_found", "Notes")
+    apply_action(
+        context(session, day),
+        request,
+        "record_outcome",
+        DPO,
+        {"outcome": "rectified", "reason": "Recorded"},
+    )
+    typed = "We checked your information in the file."  # staff's own words stay as typed
+    notice = draft_notice(
+        context(session, day),
+        request,
+        DPO,
+        "complete",
+        "rectified",
+        {"reasons": typed, "recipients": recipient_names()[:1]},
+    )
+    assert notice.title == f"We have corrected {whose} information"
+    assert typed in notice.body
+    ours = notice.body.replace(typed, "")
+    assert f"which had received {whose} information" in ours
+    if who == "child":
+        assert "your information" not in ours
