@@ -17,6 +17,7 @@ from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, read_where, requester_recipients
 from portal.domain.pack_effects import PACK_EFFECTS
 from portal.domain.requests import facts_for
+from portal.domain.seen import requester_acted
 from portal.models import DataRequest, OutboxMessage, ServiceTask
 from portal.workflow import Actor, Refusal, WorkflowDefinition, decide
 
@@ -70,17 +71,7 @@ def apply_action(
         # Its notice must be written, previewed and sent with it (portal.domain.notices).
         raise ActionRefused("Write and send the notice to do this.")
     with one_transaction(session):
-        apply_in_transaction(
-            session,
-            ctx.definition,
-            request,
-            action,
-            actor,
-            ctx.today(),
-            ctx.working,
-            fields,
-            ctx.settings.task_target_working_days,
-        )
+        apply_with_context(ctx, request, action, actor, fields)
     return request
 
 
@@ -110,17 +101,7 @@ def preview_action(
     session.commit()  # nothing of the page's own may be rolled back with the rehearsal
     last = session.scalar(select(func.max(OutboxMessage.id))) or 0
     try:
-        apply_in_transaction(
-            session,
-            ctx.definition,
-            request,
-            action,
-            actor,
-            ctx.today(),
-            ctx.working,
-            fields,
-            ctx.settings.task_target_working_days,
-        )
+        apply_with_context(ctx, request, action, actor, fields)
         rows = session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.request_id == request.id, OutboxMessage.id > last)
@@ -157,6 +138,23 @@ def commit(session: Session) -> None:
     """Commit what the session holds, as `one_transaction` does."""
     with one_transaction(session):
         pass
+
+
+def apply_with_context(
+    ctx: DomainContext, request: DataRequest, action: str, actor: Actor, fields: dict | None = None
+) -> None:
+    """`apply_in_transaction` as of the context's today, with its definition and settings."""
+    apply_in_transaction(
+        ctx.session,
+        ctx.definition,
+        request,
+        action,
+        actor,
+        ctx.today(),
+        ctx.working,
+        fields,
+        ctx.settings.task_target_working_days,
+    )
 
 
 def apply_in_transaction(
@@ -248,8 +246,7 @@ def _apply(session, definition, request, decision, actor, today, working, target
     for key in decision.messages:
         queue(session, definition, key, requester_recipients(request), personalisation, request)
     if actor.role == "requester":
-        # The queue marks it "updated" until whoever handles it opens it.
-        request.requester_updates = (request.requester_updates or 0) + 1
+        requester_acted(request)
         # Whoever handles the request hears at once that the requester acted (answered,
         # withdrew...), rather than finding out at the next look at the queue.
         what = definition.transitions[decision.action].label

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.deadlines import long_date, received_date
 from portal.domain import DomainError, FieldError, as_utc
-from portal.domain.actions import apply_in_transaction, one_transaction
+from portal.domain.actions import apply_with_context, one_transaction
 from portal.domain.audit import record_event
 from portal.domain.clock import deadline_of, record_clock
 from portal.domain.context import DomainContext
@@ -23,6 +23,7 @@ from portal.domain.outbox import (
     triage_team,
 )
 from portal.domain.references import new_reference
+from portal.domain.seen import requester_acted
 from portal.models import (
     REQUESTER,
     AuditActor,
@@ -167,7 +168,7 @@ def create_complaint(
 def _tell_the_requests_handlers(session, definition, complaint, request) -> None:
     """Whoever handles the request complained about hears of it (the DPO team already has), and
     the queue marks the request "updated" until they open it."""
-    request.requester_updates = (request.requester_updates or 0) + 1
+    requester_acted(request)
     handlers = [h for h in handling_staff(definition, request) if h not in triage_team(definition)]
     if handlers:
         what = f"made a complaint ({complaint.reference}) about this request"
@@ -322,15 +323,8 @@ def record_acknowledgements(ctx: DomainContext) -> int:
         when = sent.sent_at or sent.created_at
         on = long_date(received_date(as_utc(when)))
         how = f"Acknowledged by {CHANNEL_WORDS[sent.channel]} on {on} (sent by the portal)"
-        apply_in_transaction(
-            session,
-            definition,
-            complaint,
-            acknowledge.action,
-            SYSTEM,
-            ctx.today(),
-            ctx.working,
-            {field: how for field in acknowledge.fields},
+        apply_with_context(
+            ctx, complaint, acknowledge.action, SYSTEM, {field: how for field in acknowledge.fields}
         )
         done += 1
     return done

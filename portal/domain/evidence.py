@@ -25,6 +25,7 @@ from portal.domain.actions import (
 from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.outbox import handling_staff, queue, requester_recipients
+from portal.domain.seen import requester_acted
 from portal.domain.uploads import (
     MAX_UPLOAD_BYTES,
     UPLOAD_CONTENT_TYPES,
@@ -215,7 +216,7 @@ def submit_evidence(
             # Staff must know proof has arrived: until they accept it the clock does not run.
             # (An answer is the requester's workflow step, which tells them itself and marks
             # the request "updated" on the queue.)
-            request.requester_updates = (request.requester_updates or 0) + 1
+            requester_acted(request)
             queue(
                 session,
                 definition,

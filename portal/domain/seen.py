@@ -24,6 +24,12 @@ def marker(request: DataRequest) -> str | None:
     return None
 
 
+def requester_acted(request: DataRequest) -> None:
+    """The requester did something staff should see (answered, withdrew, sent proof, complained
+    about it): the queue marks the request "updated" until whoever handles it opens it."""
+    request.requester_updates = (request.requester_updates or 0) + 1
+
+
 def mark_seen(ctx: DomainContext, request: DataRequest, actor: Actor) -> None:
     """Record that the handler has seen the request as it is now, in its own transaction. The
     count read with the page is stored, so an update that lands while the page loads still shows.
