@@ -282,8 +282,11 @@ def captured_messages():
     """What residents would have been sent, while no Notify API key is set (never in production)."""
     if not capturing() or current_app.config["PRODUCTION"]:
         abort(404)
+    # Newest first by when the portal queued them, not by when the worker got to them: a code
+    # asked for now is at the top even when the worker captured an older backlog after it
+    # (codes are sent first).
     messages = db.session.scalars(
-        select(CapturedMessage).order_by(CapturedMessage.id.desc()).limit(100)
+        select(CapturedMessage).order_by(CapturedMessage.outbox_id.desc()).limit(100)
     ).all()
     return render_template(
         "public/dev_messages.html", title="Messages captured locally", messages=messages

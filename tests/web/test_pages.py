@@ -140,6 +140,35 @@ def test_captured_messages_page_only_without_a_notify_key(make_app):
         assert app.test_client().get("/_dev/messages").status_code == 404
 
 
+def test_captured_messages_are_newest_first_by_when_they_were_queued(app, client_request):
+    from portal.extensions import db
+    from portal.models import CapturedMessage, OutboxMessage
+
+    with app.app_context():
+        queued = [
+            OutboxMessage(
+                message_key="verification_code", channel="email", recipient=f"{n}@example.com"
+            )
+            for n in ("older", "newer")
+        ]
+        db.session.add_all(queued)
+        db.session.flush()
+        # The worker captures the newer message (a code: codes go first) before the older one.
+        for message in reversed(queued):
+            db.session.add(
+                CapturedMessage(
+                    outbox_id=message.id,
+                    channel="email",
+                    recipient=message.recipient,
+                    body=f"to {message.recipient}",
+                )
+            )
+        db.session.commit()
+    page = client_request.get("/_dev/messages")
+    titles = [normalise(h.get_text()) for h in page.select(".govuk-summary-card__title")]
+    assert titles == ["email to newer@example.com", "email to older@example.com"]
+
+
 def test_unknown_page_is_a_gov_uk_404(client_request):
     page = client_request.get("/no-such-page", expected_status=404)
     assert page.h1.get_text(strip=True) == "Page not found"
