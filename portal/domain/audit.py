@@ -24,6 +24,7 @@ from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.deadlines.calendar import now_utc, received_date
+from portal.domain.bulk import insert_rows
 from portal.domain.outbox import queue
 from portal.models import (
     AuditActor,
@@ -211,8 +212,8 @@ def record_events(session: Session, entries: list[Entry], at: datetime | None = 
         columns, created = _link(seq + offset, prev, last_at, created, fields)
         rows.append(columns)
         prev, last_at = columns["hash"], created
-    # The table (not the mapped class): plain rows, many to a statement.
-    session.execute(insert(AuditEvent.__table__), rows)
+    # The table (not the mapped class): plain rows, all at once.
+    insert_rows(session, AuditEvent.__table__, rows)
     _move_head(session, prev, created)
     return len(rows)
 

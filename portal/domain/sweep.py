@@ -11,10 +11,12 @@ the sweep still submits."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 
 from portal.deadlines import long_date
+from portal.deadlines.calendar import now_utc
 from portal.domain.audit import Entry, record_events
+from portal.domain.bulk import among, insert_rows
 from portal.domain.complaints import record_acknowledgements
 from portal.domain.context import DomainContext
 from portal.domain.outbox import message_rows
@@ -126,7 +128,7 @@ def _sweep_batch(
     open_services: dict[int, list[str]] = {}
     for request_id, service in session.execute(
         select(ServiceTask.request_id, ServiceTask.service)
-        .where(ServiceTask.request_id.in_(ids), ServiceTask.status == "open")
+        .where(among(session, ServiceTask.request_id, ids), ServiceTask.status == "open")
         .order_by(ServiceTask.id)
     ):
         open_services.setdefault(request_id, []).append(service)
@@ -176,7 +178,7 @@ def _sweep_batch(
         queued.update(
             session.scalars(
                 select(OutboxMessage.dedupe_key).where(
-                    OutboxMessage.dedupe_key.in_(keys[start : start + 5000])
+                    among(session, OutboxMessage.dedupe_key, keys[start : start + 5000])
                 )
             )
         )
@@ -201,7 +203,7 @@ def _sweep_batch(
         table = DataRequest.__table__
         free = (
             select(table.c.id)
-            .where(table.c.id.in_(newly_overdue), table.c.overdue.is_(False))
+            .where(among(session, table.c.id, newly_overdue), table.c.overdue.is_(False))
             .with_for_update(skip_locked=True)
         )
         flagged = set(
@@ -213,9 +215,11 @@ def _sweep_batch(
             )
         )
         report.flagged_overdue += len(flagged)
-    # Many rows to a statement: the messages of the whole batch.
-    if messages:
-        session.execute(insert(OutboxMessage), messages)
+    # The messages of the whole batch, all at once, queued at one moment.
+    queued_at = now_utc()
+    for row in messages:
+        row["created_at"] = row["next_attempt_at"] = queued_at
+    insert_rows(session, OutboxMessage.__table__, messages)
     # The audit entries of the flags just set, in the batch's order, under one take of the
     # chain's head.
     sweeper = AuditActor.system("system")
