@@ -59,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # One-time codes are sealed in the outbox with a key from SECRET_KEY; the sender opens them.
     CODE_SEAL.use(app.config["SECRET_KEY"])
 
+    app.jinja_environment = template_speed.PortalEnvironment  # before jinja_env is first made
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),
@@ -72,7 +73,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    template_speed.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

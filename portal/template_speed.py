@@ -1,5 +1,5 @@
-"""Two of Jinja's own steps done the same way with less work, because the GOV.UK macros lean on
-them hard: together they were about a fifth of the server's CPU over a resident's journey
+"""Three of Jinja's own steps done the same way with less work, because the GOV.UK macros lean
+on them hard: together they were about a fifth of the server's CPU over a resident's journey
 (`make bench`). The HTML is byte-for-byte what Jinja makes (tests/unit/test_template_speed.py).
 
 - `indent` on Markup: Jinja splits the HTML into Markup lines and joins them back as Markup,
@@ -8,8 +8,12 @@ them hard: together they were about a fifth of the server's CPU over a resident'
 - `{% from ... import %}`: on every import Jinja works out which of the importing page's
   globals the imported template lacks, a set difference against a ChainMap written in Python
   (about 25 lookups per import, 30 imports a page). The same difference taken by `set` itself.
+- `params.classes` on a plain dict: Jinja tries the attribute first, so every key a macro reads
+  (and every one it finds missing) raised and caught AttributeError before the lookup. A plain
+  dict has no attributes but those of its class: for any other name, the key is looked up first.
 """
 
+from flask.templating import Environment
 from jinja2 import Template
 from jinja2.filters import do_indent
 from markupsafe import Markup
@@ -33,7 +37,22 @@ class ImportingTemplate(Template):
         return self._module
 
 
-def init_app(app) -> None:
-    """Before any template is loaded: a template keeps the class it was made with."""
-    app.jinja_env.template_class = ImportingTemplate
-    app.jinja_env.filters["indent"] = indent
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PortalEnvironment(Environment):
+    """Flask's Jinja environment with the three steps above (`app.jinja_environment`)."""
+
+    template_class = ImportingTemplate
+
+    def __init__(self, app, **options):
+        super().__init__(app, **options)
+        self.filters["indent"] = indent
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)

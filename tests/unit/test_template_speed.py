@@ -2,13 +2,14 @@
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import DictLoader, Environment, Template
 from jinja2.filters import do_indent
 from markupsafe import Markup
 
-from portal.template_speed import ImportingTemplate, indent
+from portal.template_speed import ImportingTemplate, PortalEnvironment, indent
 
 LINES = st.lists(
     st.text(alphabet=st.sampled_from(list("ab <>&\"' \t\r")), max_size=6), max_size=6
@@ -57,12 +58,43 @@ def test_imports_see_the_same_globals_as_with_jinjas_own_template():
         assert ("&lt;from the page&gt;" in pages[0]) == bool(extra)
 
 
+class Params(dict):
+    classes = "from the attribute"
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"classes": "govuk-!-width-full", "items": [1, 2], "keys": "k"},
+        {},
+        Params(classes="from the key"),
+        "a string",
+        None,
+        [1, 2],
+    ],
+    ids=["dict", "empty dict", "dict subclass", "string", "none", "list"],
+)
+@pytest.mark.parametrize("name", ["classes", "items", "keys", "missing", "upper", "__class__"])
+def test_looking_up_a_name_gives_what_jinja_gives(obj, name):
+    from flask import Flask
+    from flask.templating import Environment as FlaskEnvironment
+
+    app = Flask(__name__)
+    ours, jinjas = PortalEnvironment(app), FlaskEnvironment(app)
+    template = "{{ obj.NAME is defined }}|{{ obj.NAME }}".replace("NAME", name)
+    assert ours.from_string(template).render(obj=obj) == jinjas.from_string(template).render(
+        obj=obj
+    )
+
+
 def _without_per_request_values(html: str) -> str:
     html = re.sub(r'nonce="[^"]+"', 'nonce=""', html)
     return re.sub(r'(name="csrf_token"[^>]*value=)"[^"]+"', r'\1""', html)
 
 
 def test_the_portals_pages_are_the_same_as_jinja_makes_them(monkeypatch):
+    from flask.templating import Environment as FlaskEnvironment
+
     from portal import create_app, template_speed
 
     def pages(app):
@@ -75,9 +107,9 @@ def test_the_portals_pages_are_the_same_as_jinja_makes_them(monkeypatch):
 
     config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSRF_ENABLED": False}
     fast = create_app(config)
-    monkeypatch.setattr(template_speed, "init_app", lambda app: None)
+    monkeypatch.setattr(template_speed, "PortalEnvironment", FlaskEnvironment)
     plain = create_app(config)
-    assert plain.jinja_env.template_class is Template
+    assert type(plain.jinja_env) is FlaskEnvironment and plain.jinja_env.template_class is Template
     assert fast.jinja_env.template_class is ImportingTemplate
     for app in (fast, plain):
         with app.app_context():
