@@ -325,6 +325,8 @@ def journey(base: str, database_url: str) -> dict:
     go("GET", "/")
     go("GET", "/request/start")
     for step, data in JOURNEY:
+        if step == "contact":  # and their own email: a code is sent to one so often
+            data = {**data, "email": f"sam.bench+{n}@example.com"}
         page = go("GET", f"/request/{step}")
         r = go("POST", f"/request/{step}", data={**data, "csrf_token": csrf(page.text)})
         assert r.status_code == 302, (step, r.text[:2000])
