@@ -106,6 +106,15 @@ class DataRequest(Base):
             postgresql_where=text("is_open AND handler_seen IS NULL"),
             sqlite_where=text("is_open AND handler_seen IS NULL"),
         ),
+        # The "updated" count and filter: open requests the requester has acted on since their
+        # handler last looked. Few at any time, so the count reads only them (without it, a
+        # count finding none read every open request: 200 ms a queue page at a million).
+        Index(
+            "ix_request_open_updated",
+            "id",
+            postgresql_where=text("is_open AND handler_seen < requester_updates"),
+            sqlite_where=text("is_open AND handler_seen < requester_updates"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
