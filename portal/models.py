@@ -106,14 +106,22 @@ class DataRequest(Base):
             postgresql_where=text("is_open AND handler_seen IS NULL"),
             sqlite_where=text("is_open AND handler_seen IS NULL"),
         ),
-        # The "updated" count and filter: open requests the requester has acted on since their
-        # handler last looked. Few at any time, so the count reads only them (without it, a
-        # count finding none read every open request: 200 ms a queue page at a million).
+        # The "updated" filter: open requests the requester has acted on since their handler
+        # last looked. Few at any time, so its count reads only them, not every open request.
         Index(
             "ix_request_open_updated",
             "id",
             postgresql_where=text("is_open AND handler_seen < requester_updates"),
             sqlite_where=text("is_open AND handler_seen < requester_updates"),
+        ),
+        # Open requests in id order, as a service's tasks are (`ix_task_service_request`): a
+        # caseworker's counts merge the two and stop at their limit, where PostgreSQL otherwise
+        # hashed every task of the service (90 ms for the page's total at a million).
+        Index(
+            "ix_request_open_id",
+            "id",
+            postgresql_where=text("is_open"),
+            sqlite_where=text("is_open"),
         ),
     )
 
