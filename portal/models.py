@@ -114,15 +114,6 @@ class DataRequest(Base):
             postgresql_where=text("is_open AND handler_seen < requester_updates"),
             sqlite_where=text("is_open AND handler_seen < requester_updates"),
         ),
-        # Open requests in id order, as a service's tasks are (`ix_task_service_request`): a
-        # caseworker's counts merge the two and stop at their limit, where PostgreSQL otherwise
-        # hashed every task of the service (90 ms for the page's total at a million).
-        Index(
-            "ix_request_open_id",
-            "id",
-            postgresql_where=text("is_open"),
-            sqlite_where=text("is_open"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

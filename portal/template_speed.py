@@ -28,6 +28,8 @@ def indent(s, width=4, first: bool = False, blank: bool = False):
 class ImportingTemplate(Template):
     def _get_default_module(self, ctx=None):
         # Jinja 3.1's own method, but for how `keys` is worked out.
+        if self.environment.is_async:
+            raise RuntimeError("Module is not available in async mode.")
         if ctx is not None:
             keys = ctx.globals_keys.difference(self.globals)
             if keys:
