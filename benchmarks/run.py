@@ -418,6 +418,7 @@ def reopen_everything(database_url: str, day: date) -> int:
             ),
             {"state": running, "day": day.isoformat()},
         )
+        db.session.execute(text("UPDATE service_task SET request_open = true"))
         db.session.commit()
         count = db.session.execute(text("SELECT count(*) FROM data_request")).scalar()
         db.session.remove()
@@ -437,6 +438,7 @@ def reclose(database_url: str) -> int:
             text("UPDATE data_request SET state = :state, is_open = false WHERE id % 10 <> 0"),
             {"state": closed},
         )
+        db.session.execute(text("UPDATE service_task SET request_open = (request_id % 10 = 0)"))
         db.session.commit()
         count = db.session.execute(text("SELECT count(*) FROM data_request WHERE is_open")).scalar()
         db.session.remove()

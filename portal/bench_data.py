@@ -380,7 +380,7 @@ def seed(
         target = due - timedelta(days=7)
         for code in routed:
             status = "open" if is_open else rng.choice(("data_found", "no_data"))
-            tables["service_task"].append((ids["service_task"], n, code, status, target))
+            tables["service_task"].append((ids["service_task"], n, code, status, target, is_open))
             ids["service_task"] += 1
         clocks = [("start", received, due)] + ([] if is_open else [("stop", due, None)])
         for kind, on, after in clocks:
@@ -493,7 +493,7 @@ COLUMNS = {
         "email",
         "contact_by",
     ],
-    "service_task": ["id", "request_id", "service", "status", "target_date"],
+    "service_task": ["id", "request_id", "service", "status", "target_date", "request_open"],
     "clock_event": ["id", "request_id", "kind", "on_date", "due_after", "created_at"],
     "audit_event": [
         "id",

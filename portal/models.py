@@ -508,6 +508,15 @@ class ServiceTask(Base):
         UniqueConstraint("request_id", "service", name="uq_task_request_service"),
         # A caseworker's queue: the requests routed to their services.
         Index("ix_task_service_request", "service", "request_id"),
+        # ...and those of them still open: the queue's counts read these alone, not every task
+        # the service ever had (287,000 for one service at a million requests).
+        Index(
+            "ix_task_service_open_request",
+            "service",
+            "request_id",
+            postgresql_where=text("request_open"),
+            sqlite_where=text("request_open"),
+        ),
         # Open service searches, soonest answer-by date first.
         Index(
             "ix_task_open_target",
@@ -525,6 +534,8 @@ class ServiceTask(Base):
     target_date: Mapped[date] = mapped_column(Date)
     finding: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = _timestamp()
+    # The request's `is_open`, kept with it (portal.domain.actions) for the index above.
+    request_open: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class Notice(Base):

@@ -182,7 +182,10 @@ def _apply(session, definition, request, decision, actor, today, working, target
     request.state = decision.to_state
     if definition.states[decision.to_state].final:
         request.closed_on = today  # retention and statistics count from it
-    request.is_open = definition.states[decision.to_state].is_open
+    was_open, request.is_open = request.is_open, definition.states[decision.to_state].is_open
+    if request.is_open != was_open:
+        for task in request.tasks:
+            task.request_open = request.is_open
     on_date = _clock_date(decision, today) if decision.clock else None
     record_clock(
         session,
@@ -204,7 +207,14 @@ def _apply(session, definition, request, decision, actor, today, working, target
         target = working.add_working_days(request.due_date, -target_days)
         already = {t.service for t in request.tasks}
         for code in (s for s in services if s not in already):
-            session.add(ServiceTask(request_id=request.id, service=code, target_date=target))
+            session.add(
+                ServiceTask(
+                    request_id=request.id,
+                    service=code,
+                    target_date=target,
+                    request_open=request.is_open,
+                )
+            )
             svc = definition.routing.services[code]
             queue(
                 session,

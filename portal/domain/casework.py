@@ -25,15 +25,17 @@ def actor_for(user: StaffUser) -> Actor:
     return Actor(user.role, frozenset(user.services or ()), user.id, user.full_name)
 
 
-def visible_requests(actor: Actor):
+def visible_requests(actor: Actor, open_only: bool = False):
     """A WHERE clause: the DPO sees every request; a caseworker only those routed to one of
-    their services; anyone else none."""
+    their services; anyone else none. `open_only` for a clause that also asks for open
+    requests: a caseworker's are then found through their service's tasks of open requests."""
     if actor.role == "dpo":
         return DataRequest.id.is_not(None)
     if actor.role == "caseworker" and actor.services:
-        return exists().where(
-            ServiceTask.request_id == DataRequest.id, ServiceTask.service.in_(actor.services)
-        )
+        tasks = [ServiceTask.request_id == DataRequest.id, ServiceTask.service.in_(actor.services)]
+        if open_only:
+            tasks.append(ServiceTask.request_open)
+        return exists().where(*tasks)
     return DataRequest.id.is_(None)
 
 

@@ -90,14 +90,14 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
     soon = working.add_working_days(today, DUE_SOON_WORKING_DAYS)
     flags = _flag_clauses(definition, today, soon)
     visible = visible_requests(actor)
+    visible_open = visible_requests(actor, open_only=True)
     where = [visible]
     if filters.state == "open":
-        where.append(DataRequest.is_open)
+        where = [visible_open, DataRequest.is_open]
     elif filters.state in definition.states:
-        where += [
-            DataRequest.state == filters.state,
-            DataRequest.is_open.is_(definition.states[filters.state].is_open),
-        ]
+        is_open = definition.states[filters.state].is_open
+        where = [visible_open if is_open else visible]
+        where += [DataRequest.state == filters.state, DataRequest.is_open.is_(is_open)]
     if filters.right:
         where.append(DataRequest.data_right == filters.right)
     if filters.service:
@@ -122,7 +122,7 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
 
     # The page's total and the counts above the queue in one statement, each bounded.
     bounded = [_bounded(where, COUNT_LIMIT)] + [
-        _bounded([visible, DataRequest.is_open, *flags[name]], CARD_LIMIT) for name in COUNTED
+        _bounded([visible_open, DataRequest.is_open, *flags[name]], CARD_LIMIT) for name in COUNTED
     ]
     total, *counted = session.execute(select(*bounded)).one()
     more = total > COUNT_LIMIT

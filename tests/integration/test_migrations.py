@@ -166,3 +166,44 @@ def test_audit_actors_become_keys_with_the_name_on_the_account(tmp_path):
         _audit_is_append_only()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_tasks_learn_whether_their_request_is_open(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tasks.db'}"})
+    with app.app_context():
+        upgrade(revision="0016_updated_index")
+        ids = []
+        for key in ("open", "closed"):
+            ids.append(
+                db.session.execute(
+                    text(
+                        "INSERT INTO data_request (reference, submission_key, data_right,"
+                        " subject_relation, channel, state, received_at, received_date,"
+                        " legacy_regime, overdue, owner_team, answers, created_at, version,"
+                        " is_open) VALUES (:ref, :key, 'access', 'self', 'online', 'triage',"
+                        " '2026-11-27 10:00:00', '2026-11-27', 0, 0, 'dpo', '{}',"
+                        " '2026-11-27 10:00:00', 1, :open)"
+                        " RETURNING id"
+                    ),
+                    {"ref": f"DR-{key.upper()}", "key": key, "open": key == "open"},
+                ).scalar()
+            )
+        for request_id in ids:
+            db.session.execute(
+                text(
+                    "INSERT INTO service_task (request_id, service, status, target_date)"
+                    " VALUES (:id, 'housing', 'open', '2026-12-01')"
+                ),
+                {"id": request_id},
+            )
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT request_id, request_open FROM service_task ORDER BY request_id")
+        ).all()
+        assert [(r.request_id, bool(r.request_open)) for r in rows] == [
+            (ids[0], True),
+            (ids[1], False),
+        ]
+        db.session.remove()
+        db.engine.dispose()

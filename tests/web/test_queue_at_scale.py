@@ -79,6 +79,32 @@ def test_the_open_flag_follows_the_workflow_states(app, session):
     assert [row.request.id for row in closed.rows] == [gone.id]
 
 
+def test_a_services_tasks_know_whether_their_request_is_open(app, session):
+    """The caseworker's open views and counts read the tasks of open requests alone
+    (`service_task.request_open`, kept by the domain with `is_open`)."""
+    from portal.models import ServiceTask
+
+    kept = make_request(session, key="task1", name="Kept Open")
+    gone = make_request(session, key="task2", name="Withdrawn Later")
+    for request in (kept, gone):
+        _route(request, "housing")
+    assert {t.request_open for t in session.scalars(select(ServiceTask))} == {True}
+    apply_action(context(session), gone, "withdraw", Actor("requester"), {})
+    for task in session.scalars(select(ServiceTask)):
+        assert task.request_open == session.get(DataRequest, task.request_id).is_open
+    assert not gone.tasks[0].request_open and kept.tasks[0].request_open
+
+    worker = Actor("caseworker", frozenset({"housing"}), id=99)
+    ctx = context(session)
+    found = search_queue(ctx, worker, QueueFilters())
+    assert [row.request.id for row in found.rows] == [kept.id]
+    assert found.counts["new"] == 1  # the withdrawn request is not counted
+    everything = search_queue(ctx, worker, QueueFilters(state="all"))
+    assert {row.request.id for row in everything.rows} == {kept.id, gone.id}
+    closed = search_queue(ctx, worker, QueueFilters(state=gone.state))
+    assert [row.request.id for row in closed.rows] == [gone.id]
+
+
 def test_counts_stop_at_the_limit(app, dpo, monkeypatch):
     for i in range(6):
         make_request(db.session, key=f"count{i}", name=f"Count Person {i}")
