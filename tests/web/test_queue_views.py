@@ -176,7 +176,7 @@ def test_assigned_to_me(people, as_):
 
 def test_a_caseworkers_open_service_searches_with_their_answer_by_dates(people, as_):
     first = make_request(db.session, key="a", name="Early Bird", now=at(today() - timedelta(5)))
-    second = make_request(db.session, key="b", name="Late Comer")
+    second = make_request(db.session, key="b", name="Late Comer", now=at(today()))
     elsewhere = make_request(db.session, key="c", name="Else Where")
     act(second, "route", services=["housing"])
     act(first, "route", services=["housing", "education"])
