@@ -19,7 +19,7 @@ from portal.domain import uploads as upload_rules
 from portal.domain.actions import (
     STALE_MESSAGE,
     StaleRequest,
-    apply_in_transaction,
+    apply_with_context,
     one_transaction,
 )
 from portal.domain.audit import record_event
@@ -119,7 +119,7 @@ def submit_evidence(
 ) -> EvidenceSubmission:
     """Store what the requester sent (`files` are (content, extension, original name), checked
     by content already) in one transaction. The same submission key twice stores it once."""
-    session, definition, working = ctx.session, ctx.definition, ctx.working
+    session, definition = ctx.session, ctx.definition
     now, today = ctx.now(), ctx.today()
     existing = session.scalar(
         select(EvidenceSubmission).where(EvidenceSubmission.submission_key == submission_key)
@@ -198,10 +198,7 @@ def submit_evidence(
             submission.files.append(EvidenceFile(upload=upload, status="submitted"))
         if waiting == QUESTION:
             step = _answer_transition(definition, request.state)
-            apply_in_transaction(
-                session, definition, request, step.action, REQUESTER, today, working,
-                {"answer": answer},
-            )  # fmt: skip
+            apply_with_context(ctx, request, step.action, REQUESTER, {"answer": answer})
         else:
             flag_modified(request, "answers")  # a version bump: staff see something changed
         record_event(
@@ -259,7 +256,7 @@ def review_evidence(
 ) -> EvidenceFile:
     """Accept or reject one file; the requester is told either way, with the reason. Accepted
     proof, while the request waits for it, restarts the clock from the day it arrived."""
-    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
+    session, definition = ctx.session, ctx.definition
     if expected_version is not None and request.version != expected_version:
         raise StaleRequest(STALE_MESSAGE)
     item = session.get(EvidenceFile, file_id)
@@ -290,14 +287,11 @@ def review_evidence(
         )
         restart = _restart_transition(definition, request.state)
         if decision == "accept" and submission.kind != "answer" and restart is not None:
-            apply_in_transaction(
-                session,
-                definition,
+            apply_with_context(
+                ctx,
                 request,
                 restart.action,
                 actor,
-                today,
-                working,
                 {"evidence_date": submission.received_date.isoformat()},
             )
         else:

@@ -10,7 +10,7 @@ from portal.content import privacy_notice
 from portal.deadlines import long_date
 from portal.domain import DomainError, FieldError
 from portal.domain.actions import (
-    apply_in_transaction,
+    apply_with_context,
     check_version,
     one_transaction,
 )
@@ -290,16 +290,7 @@ def send_notice(
     with one_transaction(session):
         if notice.notice_key in definition.outcomes.get(request.data_right, ()):
             request.outcome = notice.notice_key
-        apply_in_transaction(
-            session,
-            definition,
-            request,
-            notice.action,
-            actor,
-            today,
-            working,
-            {"notice": notice.title},
-        )
+        apply_with_context(ctx, request, notice.action, actor, {"notice": notice.title})
         notice.status, notice.sent_at, notice.sent_on = "sent", now, today
         personalisation = notice_personalisation(request, notice)
         recipients = requester_recipients(request)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.domain import DomainError, FieldError
-from portal.domain.actions import apply_in_transaction, check_version, commit
+from portal.domain.actions import apply_with_context, check_version, commit
 from portal.domain.audit import record_event
 from portal.domain.context import DomainContext
 from portal.domain.filestore import FileStore, FileTooLarge
@@ -75,13 +75,14 @@ def may_sign_off(request: DataRequest, actor: Actor) -> bool:
     return not (request.pack and actor.person in (request.pack.assembled_by or []))
 
 
-def _begin_change(session, definition, request, actor, today, working) -> DisclosurePack:
+def _begin_change(ctx, request, actor) -> DisclosurePack:
+    session, definition = ctx.session, ctx.definition
     pack = request.pack
     if pack is not None and pack.locked:
         reopen = _transition_with(definition, request.state, "reopen")
         if reopen is None:
             raise DomainError("The response has been sent: the disclosure pack cannot change.")
-        apply_in_transaction(session, definition, request, reopen.action, actor, today, working)
+        apply_with_context(ctx, request, reopen.action, actor)
         record_event(session, request, actor, "pack_reopened", {"why": "changed after sign-off"})
     elif _transition_with(definition, request.state, "sign_off") is None:
         raise DomainError("The disclosure pack can be changed only during disclosure review.")
@@ -111,7 +112,7 @@ def add_pack_file(
 ) -> PackFile:
     """Stream one file into the store and add it to the pack with its title. The file is
     removed from the store again if anything refuses the change."""
-    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
+    session = ctx.session
     check_version(request, expected_version)
     title = " ".join((title or "").split())
     if not title:
@@ -133,7 +134,7 @@ def add_pack_file(
     try:
         if stored.size == 0:
             raise FieldError("file", "The selected file is empty")
-        pack = _begin_change(session, definition, request, actor, today, working)
+        pack = _begin_change(ctx, request, actor)
         if any(f.upload.sha256 == stored.sha256 for f in pack.files):
             raise FieldError("file", "This file is already in the pack")
         upload = Upload(
@@ -170,13 +171,13 @@ def remove_pack_file(
     store: FileStore,
     expected_version: int | None = None,
 ) -> None:
-    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
+    session = ctx.session
     check_version(request, expected_version)
     pack = request.pack
     found = next((f for f in pack.files if f.id == file_id), None) if pack else None
     if found is None:
         raise DomainError("That file is not in this request's disclosure pack.")
-    _begin_change(session, definition, request, actor, today, working)
+    _begin_change(ctx, request, actor)
     upload, key = found.upload, found.upload.storage_key
     pack.files.remove(found)
     session.flush()
@@ -265,10 +266,10 @@ def save_checklist(
     data: dict,
     expected_version: int | None = None,
 ) -> None:
-    session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
+    session = ctx.session
     check_version(request, expected_version)
     checklist = checked_checklist(data)
-    pack = _begin_change(session, definition, request, actor, today, working)
+    pack = _begin_change(ctx, request, actor)
     pack.checklist = checklist
     record_event(session, request, actor, "pack_checklist_saved", checklist)
     commit(session)
