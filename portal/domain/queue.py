@@ -89,15 +89,8 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
     session, definition, working, today = ctx.session, ctx.definition, ctx.working, ctx.today()
     soon = working.add_working_days(today, DUE_SOON_WORKING_DAYS)
     flags = _flag_clauses(definition, today, soon)
-    visible = visible_requests(actor)
     visible_open = visible_requests(actor, open_only=True)
-    where = [visible]
-    if filters.state == "open":
-        where = [visible_open, DataRequest.is_open]
-    elif filters.state in definition.states:
-        is_open = definition.states[filters.state].is_open
-        where = [visible_open if is_open else visible]
-        where += [DataRequest.state == filters.state, DataRequest.is_open.is_(is_open)]
+    where = _state_clauses(definition, actor, filters.state, visible_open)
     if filters.right:
         where.append(DataRequest.data_right == filters.right)
     if filters.service:
@@ -152,6 +145,18 @@ def search_queue(ctx: DomainContext, actor: Actor, filters: QueueFilters) -> Que
         counts=dict(zip(COUNTED, counted, strict=True)),
         card_limit=CARD_LIMIT,
     )
+
+
+def _state_clauses(definition, actor: Actor, state: str, visible_open) -> list:
+    """What the state filter selects, among the requests the actor may see: for open states
+    through the tasks of open requests alone (a caseworker's service has mostly closed ones)."""
+    if state == "open":
+        return [visible_open, DataRequest.is_open]
+    if state in definition.states:
+        is_open = definition.states[state].is_open
+        seen = visible_open if is_open else visible_requests(actor)
+        return [seen, DataRequest.state == state, DataRequest.is_open.is_(is_open)]
+    return [visible_requests(actor)]
 
 
 _ORDER = {
