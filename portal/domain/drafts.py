@@ -42,10 +42,11 @@ def save_answers(
     upload: tuple[bytes, str, str, str] | None = None,
     *,
     scanner: Scanner,
-) -> None:
-    """Store one page's answers (and its file, if one was uploaded) in one transaction.
-    `upload` is (content, extension, original filename, purpose); it is scanned for malware
-    first, and nothing is stored if it is refused (FieldError on "upload")."""
+) -> dict:
+    """Store one page's answers (and its file, if one was uploaded) in one transaction, and
+    return all the answers as stored. `upload` is (content, extension, original filename,
+    purpose); it is scanned for malware first, and nothing is stored if it is refused
+    (FieldError on "upload")."""
     answers = dict(draft.answers or {})
     if upload is not None:
         content, extension, filename, purpose = upload
@@ -82,6 +83,9 @@ def save_answers(
     draft.answers = answers
     draft.updated_at = now
     session.commit()
+    # Returned so the caller can choose the next page without reading the draft back: the
+    # commit has expired it, and reading it would be one more statement on every answer.
+    return answers
 
 
 def _contact_changed(draft: Draft, data: dict) -> bool:

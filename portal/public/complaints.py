@@ -84,8 +84,8 @@ def complaint_page(page):
     form = form_class(data=answers.get(page)) if request.method == "GET" else form_class()
     if form.validate_on_submit():
         data = {n: f.data for n, f in form._fields.items() if n not in ("submit", "csrf_token")}
-        save_answers(db.session, draft, page, data, clock().now(), scanner=scanner())
-        following = _first_unanswered(draft.answers) if not request.args.get("change") else None
+        stored = save_answers(db.session, draft, page, data, clock().now(), scanner=scanner())
+        following = _first_unanswered(stored) if not request.args.get("change") else None
         if page == PAGES[-1] or following is None:
             return redirect(url_for("public.complaint_check"))
         return redirect(_page_url(following))

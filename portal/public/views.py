@@ -95,11 +95,11 @@ def question(step_name):
                 journey.UPLOAD_PURPOSES[step.name],
             )
         try:
-            save_answers(
+            stored = save_answers(
                 db.session, draft, step.name, _form_data(form), clock().now(), upload,
                 scanner=scanner(),
             )  # fmt: skip
-            return _after_answer(draft, step, change)
+            return _after_answer(draft, stored, step, change)
         except DomainError as error:
             show_error(form, error)
 
@@ -122,8 +122,8 @@ def question(step_name):
     )
 
 
-def _after_answer(draft, step, change):
-    answers, today = draft.answers, clock().today()
+def _after_answer(draft, answers, step, change):
+    today = clock().today()
     if step.name == journey.CONTACT_PAGE:
         destination = journey.contact_destination(answers)
         if draft.verified_contact != destination[1]:
