@@ -8,10 +8,22 @@ parse a statement of 5,000 placeholders for every batch: together about half of 
 SQLite, the embedded store, takes the plain forms."""
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 
-from sqlalchemy import ARRAY, JSON, Column, ColumnElement, Table, any_, insert, literal
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Column,
+    ColumnElement,
+    Table,
+    Text,
+    any_,
+    cast,
+    func,
+    insert,
+    literal,
+)
 from sqlalchemy.orm import Session
 
 
@@ -19,11 +31,33 @@ def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# Between the values of a look-up sent as one string: a control character no key, reference or
+# number holds (a value that does is sent as an array instead).
+_SEPARATOR = "\x1f"
+
+
 def among(session: Session, column: Column, values: Sequence) -> ColumnElement[bool]:
-    """`column IN values`, as one array parameter on PostgreSQL."""
-    if _postgresql(session):
+    """`column IN values`, as one parameter on PostgreSQL: the values joined into one string
+    that the server splits into an array. psycopg dumps a list parameter an element at a time
+    in Python, with a quoting check on each: 4.4 s of a 16.5 s sweep over a million requests
+    went on that, for the 462,000 message keys it looks up."""
+    if not _postgresql(session):
+        return column.in_(values)
+    joined = _SEPARATOR.join(map(str, values))
+    if joined.count(_SEPARATOR) != max(len(values) - 1, 0):
         return column == any_(literal(list(values), ARRAY(column.type)))
-    return column.in_(values)
+    split = func.string_to_array(literal(joined, Text()), literal(_SEPARATOR, Text()))
+    return column == any_(cast(split, ARRAY(column.type)))
+
+
+def parts(session: Session, values: Sequence, size: int = 5000) -> Iterator[Sequence]:
+    """`values` whole on PostgreSQL, where `among` sends them as one array; in slices of `size`
+    on SQLite, which limits the variables one statement may bind."""
+    if _postgresql(session):
+        yield values
+        return
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import insert, select
 
-from portal.domain.bulk import among, insert_rows
+from portal.domain.bulk import among, insert_rows, parts
 from portal.models import OutboxMessage
 
 TABLE = OutboxMessage.__table__
@@ -86,3 +86,45 @@ def test_among_matches_what_in_matches(session):
         session.scalars(select(OutboxMessage.id).where(among(session, OutboxMessage.id, []))).all()
         == []
     )
+
+
+def test_more_keys_than_sqlite_binds_are_all_looked_up(session):
+    """Ten thousand keys: one array on PostgreSQL, slices within SQLite's limit on variables
+    (which is lower than ten thousand on older builds), and every key that exists is found."""
+    insert_rows(session, TABLE, _rows("many", 3))
+    session.commit()
+    keys = [f"many:{n}" for n in range(10_000)]
+    slices = list(parts(session, keys))
+    assert [k for some in slices for k in some] == keys
+    if session.get_bind().dialect.name == "postgresql":
+        assert len(slices) == 1
+    else:
+        assert max(len(some) for some in slices) <= 5000
+    found = {
+        key
+        for some in slices
+        for key in session.scalars(
+            select(OutboxMessage.dedupe_key).where(among(session, OutboxMessage.dedupe_key, some))
+        )
+    }
+    assert found == {"many:0", "many:1", "many:2"}
+
+
+def test_among_finds_keys_with_quotes_commas_braces_and_the_separator_itself(session):
+    """The values go to PostgreSQL as one string it splits; a value holding the split
+    character is sent as an array instead, and still matches."""
+    odd = ["a,b", 'say "hi"', "{x}", "back\\slash", "unit\x1fseparator", "", "plain"]
+    rows = _rows("odd", len(odd))
+    for row, key in zip(rows, odd, strict=True):
+        row["dedupe_key"] = f"odd:{key}"
+    insert_rows(session, TABLE, rows)
+    session.commit()
+    for wanted in (
+        [f"odd:{k}" for k in odd],
+        ["odd:a,b", "odd:missing"],
+        ["odd:unit\x1fseparator"],
+    ):
+        found = session.scalars(
+            select(OutboxMessage.dedupe_key).where(among(session, OutboxMessage.dedupe_key, wanted))
+        ).all()
+        assert sorted(found) == sorted(k for k in wanted if k != "odd:missing")
