@@ -57,6 +57,7 @@ def domain_context() -> DomainContext:
             reminder_working_days=tuple(config["REMINDER_WORKING_DAYS"]),
             notify_letters=config["NOTIFY_LETTERS"],
             lift_notice_working_days=config["LIFT_NOTICE_WORKING_DAYS"],
+            sweep_connections=config["SWEEP_CONNECTIONS"],
         ),
         scanner=scanner(),
     )

@@ -19,6 +19,7 @@ class Settings:
     reminder_working_days: tuple[int, ...] = (5, 2)  # staff reminders before the due date
     notify_letters: bool = False  # outcome-notice letters sent by Notify (else staff post them)
     lift_notice_working_days: int = 10  # Art 18(3): told this long before a restriction is lifted
+    sweep_connections: int = 2  # sweep batches written at once on PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ flag that does not make a form already open stale."""
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from portal.deadlines.calendar import now_utc, received_date
 from portal.domain.sweep import sweep
@@ -49,8 +50,16 @@ def test_the_sweep_commits_batch_by_batch_with_the_same_result(app):
     for i in range(7):
         make_request(db.session, key=f"batch{i}", now=_long_ago(60 + i), name=f"Batch {i}")
     commits = []
-    event.listen(db.session(), "after_commit", lambda s: commits.append(s))
-    report = sweep(context(db.session), batch_size=2)
+
+    def committed(session):
+        commits.append(session)
+
+    # Every session's commits: on PostgreSQL the batches are written on connections of their own.
+    event.listen(Session, "after_commit", committed)
+    try:
+        report = sweep(context(db.session), batch_size=2)
+    finally:
+        event.remove(Session, "after_commit", committed)
     assert (report.flagged_overdue, report.batches, report.looked_at) == (7, 4, 7)
     assert len(commits) >= 4
     flags = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "flag_overdue"))
