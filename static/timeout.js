@@ -4,6 +4,11 @@
 // counts as "Continue"; the countdown is announced once a minute and in the last 20 seconds,
 // not every second. Without JavaScript the dialog never opens: the session just ends, and the
 // next page says so.
+//
+// Every tab of the browser shares one session. A page loaded or "Continue" pressed in one tab
+// tells the others (BroadcastChannel: nothing is kept on the device), which move their end to
+// match: an idle tab neither warns while another is in use nor ends, and so clears, the
+// session that other tab is still using.
 
 // Whole minutes rounded up while more than a minute is left (never "1 minute" with 1:59 to go).
 function words(seconds) {
@@ -23,14 +28,18 @@ export function initTimeoutWarning(dialog) {
   let warnSeconds = Number(dialog.dataset.warnSeconds);
   let endsAt = 0;
   let warnTimer = null;
+  let endTimer = null;
   let tick = null;
   let returnFocus = null;
   let lastSpoken = "";
+  // Residents and staff have separate sessions: a channel each, named by where each one ends.
+  const tabs =
+    "BroadcastChannel" in window ? new BroadcastChannel(`portal-timeout ${endedUrl}`) : null;
 
   function end() {
     window.clearInterval(tick);
     // A moment's grace, so the server agrees the session is over when the page asks.
-    window.setTimeout(() => window.location.assign(endedUrl), 1500);
+    endTimer = window.setTimeout(() => window.location.assign(endedUrl), 1500);
   }
 
   function update() {
@@ -54,18 +63,38 @@ export function initTimeoutWarning(dialog) {
     tick = window.setInterval(update, 1000);
   }
 
-  function schedule() {
+  function schedule(until) {
     window.clearTimeout(warnTimer);
+    window.clearTimeout(endTimer);
     window.clearInterval(tick);
-    endsAt = Date.now() + seconds * 1000;
-    warnTimer = window.setTimeout(open, Math.max(0, seconds - warnSeconds) * 1000);
+    endsAt = until;
+    dialog.dataset.endsAt = String(endsAt); // when this tab will end it (read by the tests)
+    warnTimer = window.setTimeout(open, Math.max(0, endsAt - warnSeconds * 1000 - Date.now()));
+  }
+
+  // The session runs `seconds` from now: here, and in every other tab.
+  function restart() {
+    schedule(Date.now() + seconds * 1000);
+    if (tabs) tabs.postMessage({ endsAt, warnSeconds });
   }
 
   function close() {
     window.clearInterval(tick);
-    if (dialog.open) dialog.close();
+    const wasOpen = dialog.open;
+    if (wasOpen) dialog.close();
     announce.textContent = "";
-    if (returnFocus && typeof returnFocus.focus === "function") returnFocus.focus();
+    if (wasOpen && returnFocus && typeof returnFocus.focus === "function") returnFocus.focus();
+    returnFocus = null;
+  }
+
+  // Another tab moved the end on (a page loaded there, or "Continue"): a later end only, so a
+  // tab left open from before can never bring the end forward.
+  function elsewhere(event) {
+    const theirs = event.data || {};
+    if (typeof theirs.endsAt !== "number" || theirs.endsAt <= endsAt) return;
+    warnSeconds = Number(theirs.warnSeconds) || warnSeconds;
+    close();
+    schedule(theirs.endsAt);
   }
 
   async function keepGoing(event) {
@@ -85,7 +114,7 @@ export function initTimeoutWarning(dialog) {
       seconds = Number(figures.seconds);
       warnSeconds = Number(figures.warn_seconds);
       close();
-      schedule();
+      restart();
     } catch {
       // Offline or the server is away: the plain form post says what happened.
       continueForm.submit();
@@ -94,7 +123,8 @@ export function initTimeoutWarning(dialog) {
 
   continueForm.addEventListener("submit", keepGoing);
   dialog.addEventListener("cancel", (event) => keepGoing(event));
-  schedule();
+  if (tabs) tabs.addEventListener("message", elsewhere);
+  restart();
   // As GOV.UK Frontend marks its components once they are set up.
   dialog.setAttribute("data-portal-timeout-init", "");
 }

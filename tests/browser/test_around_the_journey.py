@@ -200,6 +200,39 @@ def test_the_resident_time_out_warning(page, live_server, javascript):
         assert "Your session has ended" in page.inner_text("h1")
 
 
+def test_a_tab_in_use_keeps_an_idle_tab_from_warning_or_ending_the_session(
+    page, live_server, javascript
+):
+    """Two tabs share one session: a page loaded in one moves the other's end on, and
+    "Continue" in one closes the warning in both. Before, the idle tab warned on its own clock
+    and, at its end, sent the browser to the session-ended page, which let go of the session
+    the other tab was using."""
+    if not javascript:
+        return  # the warning needs JavaScript
+    with resident_sessions_of(live_server, 3):
+        page.clock.install()  # for the whole browser context: both tabs
+        start_journey(page)
+        idle = page.locator("#timeout-warning")
+        ready(idle)
+        page.clock.run_for(50_000)
+        busy_page = page.context.new_page()
+        busy_page.goto("/request/details")
+        busy = busy_page.locator("#timeout-warning")
+        ready(busy)
+        expect(idle).to_have_attribute("data-ends-at", busy.get_attribute("data-ends-at"))
+        page.clock.run_for(20_000)  # past the minute after which the idle tab alone would warn
+        assert not idle.is_visible() and not busy.is_visible()
+        page.clock.run_for(41_000)  # two minutes before the end the busy tab set
+        assert idle.is_visible() and busy.is_visible()
+        with busy_page.expect_response(lambda r: r.url.endswith("/session/extend")):
+            busy.get_by_role("button", name="Continue").click()
+        expect(busy).to_be_hidden()
+        expect(idle).to_be_hidden()
+        expect(idle).to_have_attribute("data-ends-at", busy.get_attribute("data-ends-at"))
+        assert page.url.endswith("/request/details")
+        busy_page.close()
+
+
 def test_escape_continues_and_sign_out_signs_out(page, live_server, javascript):
     if not javascript:
         return  # the warning needs JavaScript; without it see the test above

@@ -6,7 +6,7 @@ initAll();
 // The time-out warning is only on pages whose session has something to lose: only those fetch it.
 const timeoutDialog = document.querySelector('[data-module="portal-timeout"]');
 if (timeoutDialog) {
-  import("./timeout.c3a421c9def9.js").then(({ initTimeoutWarning }) => initTimeoutWarning(timeoutDialog));
+  import("./timeout.355a57d0ecd9.js").then(({ initTimeoutWarning }) => initTimeoutWarning(timeoutDialog));
 }
 
 // "Print or save as PDF" buttons: hidden until there is a script to press them.
