@@ -633,7 +633,7 @@ class OutboxMessage(Base):
     # The worker holding the claim (renewed while it lives), so it can release what it holds.
     claimed_by: Mapped[str | None] = mapped_column(String(36))
     # Staff sent this failed message again (or through another channel) as that row.
-    resent_as_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
+    resent_as_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"), index=True)
 
 
 class CapturedMessage(Base):
