@@ -7,8 +7,10 @@ import threading
 import pytest
 from sqlalchemy import delete, insert, select
 
+from portal.config import ConfigError, load_config
 from portal.domain.batches import BatchWriters
 from portal.models import OutboxMessage
+from portal.runtime import domain_context
 
 TABLE = OutboxMessage.__table__
 
@@ -83,3 +85,17 @@ def test_a_failed_batch_raises_and_the_batches_before_it_stay_written(clean):
     if not postgresql:
         session.rollback()  # the caller's session: its own transaction ends the failed batch
     assert _stored(session, "writers:") == ["writers:a"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", ""])
+def test_sweep_connections_must_be_one_or_more(tmp_path, value):
+    with pytest.raises(ConfigError, match="SWEEP_CONNECTIONS"):
+        load_config({"SWEEP_CONNECTIONS": value}, instance=tmp_path)
+
+
+def test_sweep_connections_default_to_two_and_reach_the_domain_context(tmp_path, app, monkeypatch):
+    assert load_config({}, instance=tmp_path)["SWEEP_CONNECTIONS"] == 2
+    assert load_config({"SWEEP_CONNECTIONS": "3"}, instance=tmp_path)["SWEEP_CONNECTIONS"] == 3
+    monkeypatch.setitem(app.config, "SWEEP_CONNECTIONS", 3)
+    with app.app_context():
+        assert domain_context().settings.sweep_connections == 3
