@@ -1,17 +1,21 @@
 """An index of the outbox's link from a message to the one that replaced it (`resent_as_id`):
 every foreign key has one, so deleting or checking a message never reads the whole outbox to
-find the rows that point at it
+find the rows that point at it. Partial (only the messages that were resent), so the rows a
+sweep writes in bulk add nothing to it.
 
 Revision ID: 0018_outbox_resent_index
 Revises: 0017_task_request_open
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_outbox_resent_index"
 down_revision = "0017_task_request_open"
 branch_labels = None
 depends_on = None
+
+RESENT = sa.text("resent_as_id IS NOT NULL")
 
 
 def upgrade():
@@ -23,6 +27,8 @@ def upgrade():
             "outbox_message",
             ["resent_as_id"],
             postgresql_concurrently=True,
+            postgresql_where=RESENT,
+            sqlite_where=RESENT,
         )
 
 
