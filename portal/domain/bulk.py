@@ -16,6 +16,8 @@ from sqlalchemy import (
     JSON,
     Column,
     ColumnElement,
+    Integer,
+    String,
     Table,
     Text,
     any_,
@@ -43,11 +45,19 @@ def among(session: Session, column: Column, values: Sequence) -> ColumnElement[b
     went on that, for the 462,000 message keys it looks up."""
     if not _postgresql(session):
         return column.in_(values)
+    # Only text and whole numbers read back from their `str` exactly; a single value would
+    # split into no value at all if it were "" (and one value needs no splitting).
+    if len(values) < 2 or not isinstance(column.type, String | Integer) or None in values:
+        return _as_array(column, values)
     joined = _SEPARATOR.join(map(str, values))
-    if joined.count(_SEPARATOR) != max(len(values) - 1, 0):
-        return column == any_(literal(list(values), ARRAY(column.type)))
+    if joined.count(_SEPARATOR) != len(values) - 1:
+        return _as_array(column, values)
     split = func.string_to_array(literal(joined, Text()), literal(_SEPARATOR, Text()))
     return column == any_(cast(split, ARRAY(column.type)))
+
+
+def _as_array(column: Column, values: Sequence) -> ColumnElement[bool]:
+    return column == any_(literal(list(values), ARRAY(column.type)))
 
 
 def parts(session: Session, values: Sequence, size: int = 5000) -> Iterator[Sequence]:

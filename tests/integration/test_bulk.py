@@ -4,7 +4,7 @@ INSERT writes and the same matches as IN, on SQLite and on PostgreSQL (COPY and 
 import uuid
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from portal.domain.bulk import among, insert_rows, parts
 from portal.models import OutboxMessage
@@ -128,3 +128,26 @@ def test_among_finds_keys_with_quotes_commas_braces_and_the_separator_itself(ses
             select(OutboxMessage.dedupe_key).where(among(session, OutboxMessage.dedupe_key, wanted))
         ).all()
         assert sorted(found) == sorted(k for k in wanted if k != "odd:missing")
+
+
+def test_among_finds_an_empty_key_alone_or_with_others_and_ignores_none(session):
+    """ "" alone would split into no value at all; None has no text form: both go as arrays."""
+    rows = _rows("empty", 2)
+    rows[0]["dedupe_key"], rows[1]["dedupe_key"] = "", "empty:x"
+    insert_rows(session, TABLE, rows)
+    session.commit()
+    try:
+        for wanted, expected in (
+            ([""], [""]),
+            (["", "empty:x"], ["", "empty:x"]),
+            (["empty:x", None], ["empty:x"]),
+        ):
+            found = session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    among(session, OutboxMessage.dedupe_key, wanted)
+                )
+            ).all()
+            assert sorted(found) == expected
+    finally:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.dedupe_key == ""))
+        session.commit()
