@@ -56,3 +56,15 @@ def test_the_final_submission_makes_few_statements(client_request):
     assert len([s for s in seen if "outbox_message" in s]) == 1, "\n".join(seen)
     assert [s for s in seen if s.startswith("SELECT")] == [seen[0]], "\n".join(seen)
     assert not any(s.startswith("UPDATE data_request") for s in seen), "\n".join(seen)
+
+
+def test_an_answer_saved_reads_its_draft_once_and_writes_it_once(client_request):
+    """A question page saved: the draft read, the draft written; the next page is chosen from
+    the answers just stored, not from the draft read back after the commit."""
+    resident = Resident(client_request)
+    client_request.client.get("/request/start")
+    resident.answer("right", {"right": "access"})
+    seen = _statements(lambda: resident.answer("who", {"who": "me"}))
+    seen = [s for s in seen if "web_session" not in s]
+    assert [s.split()[0] for s in seen] == ["SELECT", "UPDATE"], "\n".join(seen)
+    assert all("draft" in s for s in seen), "\n".join(seen)
