@@ -1,6 +1,6 @@
 """The final submission's cost: one statement for each row it writes and the draft it reads, with
 no flush to read back what it just wrote and no second write of the request (its due date is
-known before it is first written)."""
+known before it is first written); and an answer's: the draft read and written, nothing more."""
 
 from sqlalchemy import event
 
