@@ -109,7 +109,9 @@ def load_config(env=None, instance: Path | None = None) -> dict:
             "REMINDER_WORKING_DAYS", env.get("REMINDER_WORKING_DAYS", "5,2")
         ),
         # Sweep batches written at once on PostgreSQL, each on its own connection (SQLite: one).
-        # Each batch waits on the database about half its time; two fill two cores.
+        # Each batch waits on the database about half its time; two fill two cores. In the
+        # worker these come on top of NOTIFY_SEND_THREADS, its heartbeat and its own
+        # connection: 10 + 1 + 1 + 2 by default, within the pool's 15 (5 + 10 overflow).
         "SWEEP_CONNECTIONS": _positive("SWEEP_CONNECTIONS", env.get("SWEEP_CONNECTIONS", "2")),
         # Notify's test numbers (07700 900xxx) are not real numbers to `phonenumbers`.
         "ALLOW_TEST_PHONE_NUMBERS": not production,
