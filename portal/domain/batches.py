@@ -13,17 +13,21 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from portal.domain.bulk import postgresql
+
 Result = TypeVar("Result")
 
 
 class BatchWriters(Generic[Result]):
-    """`write(work)` runs `work(session)` and commits; at most `count` at once. Results come
-    back from `finished()` (those done so far) and `drain()` (all the rest). A batch that fails
-    raises from the call that collects it; the batches already written stay written."""
+    """`write(work)` runs `work(session)` and commits; at most `count` at once on PostgreSQL,
+    one at a time on SQLite. Results come back from `finished()` (those done so far) and
+    `drain()` (all the rest). A batch that fails raises from the call that collects it; the
+    batches already written stay written."""
 
     def __init__(self, session: Session, count: int):
         self._session = session
-        self._count = count
+        # SQLite writes one transaction at a time: its batches go on the caller's session.
+        self._count = count if postgresql(session) else 1
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future] = deque()
         self._done: list[Result] = []

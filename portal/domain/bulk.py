@@ -1,10 +1,11 @@
 """Many rows at a time, for the sweep over a million requests: its writes and its look-ups by
 thousands of keys, in the caller's transaction.
 
-On PostgreSQL rows go in with COPY, and a look-up by many values sends them as one array
-(`= ANY(...)`). A many-row INSERT sent hundreds of thousands of outbox rows and audit entries
-through psycopg's pipeline a row at a time, and an `IN (...)` of 5,000 values made psycopg
-parse a statement of 5,000 placeholders for every batch: together about half of a first pass.
+On PostgreSQL rows go in with COPY, and a look-up by many values sends them as one string the
+server splits into an array (`= ANY(string_to_array(...))`). A many-row INSERT sent hundreds of
+thousands of outbox rows and audit entries through psycopg's pipeline a row at a time, and an
+`IN (...)` of 5,000 values made psycopg parse a statement of 5,000 placeholders for every
+batch: together about half of a first pass.
 SQLite, the embedded store, takes the plain forms."""
 
 import json
@@ -29,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 
-def _postgresql(session: Session) -> bool:
+def postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -43,7 +44,7 @@ def among(session: Session, column: Column, values: Sequence) -> ColumnElement[b
     that the server splits into an array. psycopg dumps a list parameter an element at a time
     in Python, with a quoting check on each: 4.4 s of a 16.5 s sweep over a million requests
     went on that, for the 462,000 message keys it looks up."""
-    if not _postgresql(session):
+    if not postgresql(session):
         return column.in_(values)
     # Only text and whole numbers read back from their `str` exactly; a single value would
     # split into no value at all if it were "" (and one value needs no splitting).
@@ -61,9 +62,9 @@ def _as_array(column: Column, values: Sequence) -> ColumnElement[bool]:
 
 
 def parts(session: Session, values: Sequence, size: int = 5000) -> Iterator[Sequence]:
-    """`values` whole on PostgreSQL, where `among` sends them as one array; in slices of `size`
+    """`values` whole on PostgreSQL, where `among` sends them as one parameter; in slices of `size`
     on SQLite, which limits the variables one statement may bind."""
-    if _postgresql(session):
+    if postgresql(session):
         yield values
         return
     for start in range(0, len(values), size):
@@ -76,7 +77,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
     values = _row_values(table, rows[0])
-    if not _postgresql(session):
+    if not postgresql(session):
         session.execute(insert(table), rows)
         return
     names = ", ".join(f'"{name}"' for name, _ in values)

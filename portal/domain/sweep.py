@@ -91,7 +91,7 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
     report.complaints_acknowledged = record_acknowledgements(ctx)
     session.commit()
     after: tuple[date, int] | None = None
-    with BatchWriters(session, _writers(ctx)) as writers:
+    with BatchWriters(session, ctx.settings.sweep_connections) as writers:
         while True:
             # (due date, id) after the last batch's: an index range, so each batch starts
             # where the last stopped instead of reading again what came before.
@@ -137,13 +137,6 @@ def sweep(ctx: DomainContext, batch_size: int = BATCH_SIZE) -> SweepReport:
             report.add(done)
     session.commit()
     return report
-
-
-def _writers(ctx: DomainContext) -> int:
-    """SQLite has one writer at a time: its batches are written on the reading connection."""
-    if ctx.session.get_bind().dialect.name != "postgresql":
-        return 1
-    return max(ctx.settings.sweep_connections, 1)
 
 
 class _Due(NamedTuple):

@@ -1,6 +1,7 @@
 """Batches written at once (portal/domain/batches.py), as the sweep writes them: on PostgreSQL
-each on its own connection in a thread, on SQLite on the caller's session; every result comes
-back in order, and a batch that fails raises without undoing the batches written before it."""
+each on its own connection in a thread, on SQLite on the caller's session whatever the count
+asked; every result comes back in order, and a batch that fails raises without undoing the
+batches written before it."""
 
 import threading
 
@@ -53,7 +54,7 @@ def clean(session):
 def test_every_batch_is_written_and_its_result_comes_back_in_order(clean):
     session, seen = clean, []
     postgresql = session.get_bind().dialect.name == "postgresql"
-    with BatchWriters(session, 2 if postgresql else 1) as writers:
+    with BatchWriters(session, 2) as writers:
         results = []
         for n in range(5):
             writers.write(_writes(f"writers:{n}", seen))
@@ -76,7 +77,7 @@ def test_a_failed_batch_raises_and_the_batches_before_it_stay_written(clean):
         _writes("writers:broken", seen)(db_session)
         raise RuntimeError("this batch fails after writing")
 
-    writers = BatchWriters(session, 2 if postgresql else 1)
+    writers = BatchWriters(session, 2)
     with pytest.raises(RuntimeError, match="this batch fails"), writers:
         writers.write(_writes("writers:a", seen))
         writers.drain()
